@@ -1,0 +1,144 @@
+"""The Article record: the single source of truth for an article's fields.
+
+Every other representation is derived from it: the engine document
+(`to_document`), the bulk action (`to_action`), the JSON printed by
+`newswatch extract`. The index template in index_mappings/ must have exactly
+the document's keys as properties (a unit test holds the two together).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+ArticleKind = Literal["news", "blog", "press"]
+ContentMode = Literal["full", "snippet"]
+
+ARTICLES_ALIAS = "newswatch-articles"
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def document_id(canonical_url: str) -> str:
+    """Stable id for an article: the same canonical URL always gives the same id.
+
+    SHA-1 is used for its length (40 hex chars fits the engine's id limit with
+    room to spare), not for security.
+    """
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalized text, to tell changed content from an unchanged re-fetch."""
+    normalized = " ".join(text.split())
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicHit:
+    """One keyword of a topic group found in an article, and how often."""
+
+    topic: str
+    term: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One normalized article. Datetimes are timezone-aware (naive ones become Asia/Seoul)."""
+
+    # Read by pydantic when a mapping is validated into an Article (crawler.article_codec).
+    __pydantic_config__ = {"extra": "forbid"}  # noqa: RUF012
+
+    url: str
+    title: str
+    text: str
+    fetched: datetime
+    canonical_url: str = ""
+    subtitle: str | None = None
+    lead: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    lang: str | None = None
+    site_name: str | None = None
+    source: str | None = None
+    kind: ArticleKind = "news"
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    content_mode: ContentMode = "full"
+    # Relevance tagging (crawler.tagging): topic groups hit, with the terms that hit.
+    topics: tuple[str, ...] = ()
+    topic_hits: tuple[TopicHit, ...] = ()
+    relevance: float = 0.0
+    entities: tuple[str, ...] = ()
+    # Smart-city diplomacy facts, for Kibana facets.
+    actors: tuple[str, ...] = ()
+    counterparts: tuple[str, ...] = ()
+    officials: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    # Repost detection: the original a blog post quotes, when it can be found.
+    original_outlet: str | None = None
+    original_url: str | None = None
+    # Dedup: copies of one story share story_id; the earliest copy is the original.
+    story_id: str | None = None
+    is_original: bool = True
+    # Quality flags from extraction ("no_text", "short_text", "no_date", ...).
+    quality: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.canonical_url:
+            object.__setattr__(self, "canonical_url", self.url)
+        # Naive times are Korean local time (the product's rule for every source).
+        for name in ("fetched", "published", "modified"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                object.__setattr__(self, name, value.replace(tzinfo=SEOUL))
+
+    @property
+    def id(self) -> str:
+        return document_id(self.canonical_url)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+    def to_document(self) -> dict[str, Any]:
+        """The engine document: the Article's fields plus derived `content_hash`."""
+        doc: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            doc[f.name] = _to_json_value(getattr(self, f.name))
+        doc["content_hash"] = self.content_hash
+        return doc
+
+    def to_action(self, index: str = ARTICLES_ALIAS) -> dict[str, Any]:
+        """A bulk `index` action: re-indexing the same URL overwrites, never duplicates."""
+        return {"_op_type": "index", "_index": index, "_id": self.id, "_source": self.to_document()}
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Article:
+        """Validate and build an Article from a JSON-like mapping (JSONL line, engine hit)."""
+        from crawler.article_codec import article_from_mapping
+
+        return article_from_mapping(doc)
+
+
+def _to_json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, TopicHit):
+        return {"topic": value.topic, "term": value.term, "count": value.count}
+    if isinstance(value, tuple):
+        return [_to_json_value(v) for v in value]
+    return value
+
+
+def document_fields() -> set[str]:
+    """Names of the keys `to_document()` produces (the mapping must match them)."""
+    return {f.name for f in dataclasses.fields(Article)} | {"content_hash"}
