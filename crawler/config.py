@@ -281,14 +281,25 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 def _format_location(loc: tuple[int | str, ...]) -> str:
     out = ""
+    previous: int | str | None = None
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in {"feed", "sitemap", "site", "search", "blog", "str", "IntervalSchedule"}:
-            continue  # pydantic's union-branch labels, not user-facing field names
+        elif _is_union_label(part, previous):
+            pass  # pydantic's union-branch labels are not user-facing field names
         else:
             out += f".{part}" if out else str(part)
+        previous = part
     return out or "(top level)"
+
+
+_SOURCE_TYPES = frozenset({"feed", "sitemap", "site", "search", "blog"})
+
+
+def _is_union_label(part: str, previous: int | str | None) -> bool:
+    if part in {"str", "IntervalSchedule"}:
+        return True
+    return isinstance(previous, int) and part in _SOURCE_TYPES
 
 
 def _clean_message(message: str) -> str:

@@ -1,0 +1,206 @@
+"""`newswatch setup`: install or upgrade templates, indices and aliases, idempotently.
+
+Each family (articles, runs, watches) lives in versioned indices
+`<alias>-v<N>` behind one alias. When the rendered template changes, the next
+version is created and the alias moved to it *before* the old documents are
+copied, so writes made during the upgrade land in the new index and are not
+overwritten by older copies (`op_type: create`). The old index leaves the
+alias only after its documents are all accounted for, and is kept (not
+deleted) so an upgrade can always be undone by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.store import SearchStore
+from crawler.templates import HASH_KEY, IndexFamily, load_families
+
+log = logging.getLogger(__name__)
+
+# A reindex of a large index can take long; poll its task rather than hold one request open.
+REINDEX_POLL_SECONDS = 1.0
+
+
+class SetupError(Exception):
+    """The engine's state does not allow a safe setup; the message says what to do."""
+
+
+@dataclass
+class SetupReport:
+    actions: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        log.info("%s", message)
+        self.actions.append(message)
+
+
+def run_setup(
+    store: SearchStore,
+    families: dict[str, IndexFamily] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SetupReport:
+    report = SetupReport()
+    for family in (families or load_families()).values():
+        ensure_family(store, family, report)
+        if progress:
+            progress(family.name)
+    return report
+
+
+def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+    _put_template(store, family, report)
+    current = current_write_index(store, family.alias)
+    if current is None:
+        index = family.index_name(1)
+        store.request(
+            "PUT", f"/{index}", {"aliases": {family.alias: {"is_write_index": True}}}
+        )
+        report.add(f"{family.alias}: created {index}")
+        return
+    live_hash = _index_template_hash(store, current)
+    if live_hash == family.template_hash:
+        report.add(f"{family.alias}: {current} is up to date")
+        return
+    migrate(store, family, current, report)
+
+
+def current_write_index(store: SearchStore, alias: str) -> str | None:
+    """The index the alias writes to, or None when the alias does not exist yet."""
+    if store.request("HEAD", f"/{alias}", ignore=(404,)) is None:
+        return None
+    aliases = store.request("GET", f"/_alias/{alias}", ignore=(404,))
+    if not aliases:
+        raise SetupError(
+            f"{alias} exists as a concrete index, not an alias; rename it or reindex it into "
+            f"{alias}-v1 and add the alias, then run setup again"
+        )
+    writers = [
+        name
+        for name, spec in aliases.items()
+        if spec.get("aliases", {}).get(alias, {}).get("is_write_index")
+    ]
+    if len(writers) == 1:
+        return str(writers[0])
+    if len(aliases) == 1:
+        return str(next(iter(aliases)))
+    return max(aliases, key=_version_of)
+
+
+def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupReport) -> None:
+    new = family.index_name(_next_version(store, family))
+    store.request("PUT", f"/{new}")
+    store.request(
+        "POST",
+        "/_aliases",
+        {
+            "actions": [
+                {"add": {"index": new, "alias": family.alias, "is_write_index": True}},
+                {"add": {"index": old, "alias": family.alias, "is_write_index": False}},
+            ]
+        },
+    )
+    copied = _reindex(store, old, new)
+    store.request("POST", f"/{new},{old}/_refresh")
+    old_count = store.request("GET", f"/{old}/_count")["count"]
+    missing = _count_missing(store, old, new, old_count)
+    if missing:
+        raise SetupError(
+            f"{family.alias}: {missing} documents of {old} are not in {new} after reindexing; "
+            f"both indices stay in the alias, nothing was deleted; run setup again"
+        )
+    store.request("POST", "/_aliases", {"actions": [{"remove": {"index": old, "alias": family.alias}}]})
+    report.add(
+        f"{family.alias}: mapping changed; created {new}, reindexed {copied} of {old_count} "
+        f"documents from {old} (newer writes kept), alias moved; {old} kept for rollback"
+    )
+
+
+def _put_template(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+    existing = store.request("GET", f"/_index_template/{family.alias}", ignore=(404,))
+    installed = _installed_template_hash(existing)
+    if installed == family.template_hash:
+        return
+    store.request("PUT", f"/_index_template/{family.alias}", family.body)
+    verb = "installed" if installed is None else "updated"
+    report.add(f"{family.alias}: template {verb} ({family.template_hash})")
+
+
+def _installed_template_hash(response: Any) -> str | None:
+    for item in (response or {}).get("index_templates", []):
+        meta = item["index_template"].get("template", {}).get("mappings", {}).get("_meta", {})
+        return meta.get(HASH_KEY)
+    return None
+
+
+def _index_template_hash(store: SearchStore, index: str) -> str | None:
+    mapping = store.request("GET", f"/{index}/_mapping")
+    meta = mapping.get(index, {}).get("mappings", {}).get("_meta", {})
+    value = meta.get(HASH_KEY)
+    return str(value) if value is not None else None
+
+
+def _next_version(store: SearchStore, family: IndexFamily) -> int:
+    indices = store.request("GET", f"/{family.alias}-v*", params={"expand_wildcards": "all"})
+    return max((_version_of(name) for name in indices or {}), default=0) + 1
+
+
+def _version_of(index: str) -> int:
+    match = re.search(r"-v(\d+)$", index)
+    return int(match.group(1)) if match else 0
+
+
+def _reindex(store: SearchStore, old: str, new: str) -> int:
+    task = store.request(
+        "POST",
+        "/_reindex",
+        {
+            "conflicts": "proceed",
+            "source": {"index": old},
+            "dest": {"index": new, "op_type": "create"},
+        },
+        params={"wait_for_completion": "false", "refresh": "true"},
+    )["task"]
+    while True:
+        status = store.request("GET", f"/_tasks/{task}")
+        if status.get("completed"):
+            response = status.get("response", {})
+            failures = [f for f in response.get("failures", []) if f.get("status") != 409]
+            if failures or status.get("error"):
+                raise SetupError(f"reindex {old} → {new} failed: {failures or status['error']}")
+            return int(response.get("created", 0))
+        time.sleep(REINDEX_POLL_SECONDS)
+
+
+def _count_missing(store: SearchStore, old: str, new: str, old_count: int) -> int:
+    """Documents of `old` whose id is absent from `new` (checked by id, not by count).
+
+    A scroll is used because it is the one paging API both engines share.
+    """
+    if old_count == 0:
+        return 0
+    missing = 0
+    page = store.request(
+        "POST",
+        f"/{old}/_search",
+        {"size": 1000, "_source": False, "sort": ["_doc"]},
+        params={"scroll": "2m"},
+    )
+    try:
+        while hits := page["hits"]["hits"]:
+            ids = [h["_id"] for h in hits]
+            found = store.request(
+                "POST", f"/{new}/_search", {"size": 0, "query": {"ids": {"values": ids}}}
+            )
+            missing += len(ids) - int(found["hits"]["total"]["value"])
+            page = store.request(
+                "POST", "/_search/scroll", {"scroll": "2m", "scroll_id": page["_scroll_id"]}
+            )
+    finally:
+        store.request("DELETE", "/_search/scroll", {"scroll_id": page["_scroll_id"]}, ignore=(404,))
+    return missing

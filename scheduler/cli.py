@@ -1,0 +1,66 @@
+"""The `newswatch` command line: one entry point, exit codes 0 ok / 1 run-time failure / 2 usage.
+
+It lives in `scheduler` because it is the top of the dependency graph: it may
+import everything, and nothing imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from crawler.config import ConfigError
+from crawler.store import EngineError
+from crawler.templates import TemplateError
+from scheduler.commands import common, engine, extract
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newswatch",
+        description="Crawl, index and search Korean coverage of smart-city diplomacy.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    engine.register(sub)
+    extract.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Our own retry messages say what failed; urllib3's per-attempt warnings only repeat it.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (ConfigError, common.UsageError) as exc:
+        common.error(str(exc))
+        return EXIT_USAGE
+    except (EngineError, TemplateError) as exc:
+        common.error(str(exc))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        common.error("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
