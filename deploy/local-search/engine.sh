@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Local single-node OpenSearch (2.19.x, with Nori) for newswatch.
+#
+#   bash deploy/local-search/engine.sh start|stop|restart|status
+#
+# Environment:
+#   NEWSWATCH_ENGINE_PORT       HTTP port (default 9200); transport uses port+100..port+199
+#   NEWSWATCH_ENGINE_HOME       node home (config/, data/, logs/, pid, log);
+#                               default deploy/local-search/.state/node-$PORT
+#   NEWSWATCH_ENGINE_WAIT       seconds start waits for health (default 180)
+#   NEWSWATCH_ENGINE_STOP_WAIT  seconds stop waits before SIGKILL (default 30)
+#   NEWSWATCH_ENGINE_JAVA_OPTS  extra JVM options (appended; e.g. -Xmx2g)
+#   NEWSWATCH_ENGINE_JAVA       java binary (default $JAVA_HOME/bin/java, else java)
+#
+# The first start builds the launcher with Maven (downloading OpenSearch from
+# Maven Central into ~/.m2); later starts reuse target/ and skip Maven unless
+# pom.xml or src/ changed.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PORT="${NEWSWATCH_ENGINE_PORT:-9200}"
+STATE_ROOT="$HERE/.state"
+NODE_HOME="${NEWSWATCH_ENGINE_HOME:-$STATE_ROOT/node-$PORT}"
+PID_FILE="$NODE_HOME/engine.pid"
+LOG_FILE="$NODE_HOME/engine.log"
+TARGET="$HERE/target"
+CP_FILE="$TARGET/classpath.txt"
+STAMP="$TARGET/.engine-build-stamp"
+MAIN_CLASS="org.newswatch.localsearch.LocalSearch"
+START_WAIT="${NEWSWATCH_ENGINE_WAIT:-180}"
+STOP_WAIT="${NEWSWATCH_ENGINE_STOP_WAIT:-30}"
+BASE_URL="http://127.0.0.1:$PORT"
+
+log() { printf '[engine] %s\n' "$*"; }
+die() { printf '[engine] ERROR: %s\n' "$*" >&2; exit 1; }
+
+case "$PORT" in
+  ''|*[!0-9]*) die "NEWSWATCH_ENGINE_PORT must be a number, got '$PORT'" ;;
+esac
+
+java_bin() {
+  if [ -n "${NEWSWATCH_ENGINE_JAVA:-}" ]; then
+    printf '%s\n' "$NEWSWATCH_ENGINE_JAVA"
+  elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+    printf '%s\n' "$JAVA_HOME/bin/java"
+  else
+    command -v java || die "java not found (need Java 17+; Debian: apt-get install openjdk-17-jdk-headless)"
+  fi
+}
+
+java_major() {
+  # prints e.g. 17 for 'openjdk version "17.0.15"' and 8 for '"1.8.0_..."'
+  "$1" -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit }'
+}
+
+healthy() {
+  curl -fsS -m 5 "$BASE_URL/_cluster/health?wait_for_status=yellow&timeout=2s" >/dev/null 2>&1
+}
+
+health_json() {
+  curl -sS -m 5 "$BASE_URL/_cluster/health" 2>/dev/null || true
+}
+
+# pid of our node for this port, if it is alive and really our launcher
+running_pid() {
+  [ -f "$PID_FILE" ] || return 1
+  local pid
+  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$MAIN_CLASS" || return 1
+  fi
+  printf '%s\n' "$pid"
+}
+
+classpath_complete() {
+  [ -s "$CP_FILE" ] || return 1
+  local jar
+  while IFS= read -r jar; do
+    [ -z "$jar" ] || [ -f "$jar" ] || return 1
+  done < <(tr ':' '\n' < "$CP_FILE")
+}
+
+needs_build() {
+  [ -f "$STAMP" ] || return 0
+  [ -f "$TARGET/classes/org/newswatch/localsearch/LocalSearch.class" ] || return 0
+  classpath_complete || return 0
+  [ -z "$(find "$HERE/pom.xml" "$HERE/src" -newer "$STAMP" -print -quit 2>/dev/null)" ] || return 0
+  return 1
+}
+
+build() {
+  if ! needs_build; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) not found (Debian: apt-get install maven)"
+  local t0=$SECONDS
+  # Offline first when everything was resolved before (fast, no network);
+  # fall back to a normal build that downloads from Maven Central.
+  if [ -f "$STAMP" ] && classpath_complete \
+     && mvn -o -q -B -f "$HERE/pom.xml" process-classes >"$STATE_ROOT/build.log" 2>&1; then
+    :
+  else
+    log "building launcher with Maven (first run downloads OpenSearch from Maven Central) ..."
+    if ! mvn -q -B -f "$HERE/pom.xml" process-classes >"$STATE_ROOT/build.log" 2>&1; then
+      tail -n 40 "$STATE_ROOT/build.log" >&2 || true
+      die "maven build failed (full log: $STATE_ROOT/build.log)"
+    fi
+  fi
+  classpath_complete || die "maven did not produce a usable $CP_FILE"
+  touch "$STAMP"
+  log "build done in $((SECONDS - t0))s"
+}
+
+cmd_start() {
+  mkdir -p "$STATE_ROOT" "$NODE_HOME"
+  local pid
+  if pid="$(running_pid)"; then
+    if healthy; then
+      log "already running (pid $pid) and healthy at $BASE_URL"
+      return 0
+    fi
+    log "already running (pid $pid), waiting for it to become healthy ..."
+    wait_healthy "$pid"
+    return $?
+  fi
+  if healthy; then
+    log "something is already serving a healthy cluster at $BASE_URL (not started by this script); using it"
+    return 0
+  fi
+  local code
+  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$BASE_URL/" 2>/dev/null || true)"
+  if [ -n "$code" ] && [ "$code" != "000" ]; then
+    die "port $PORT is already in use by another HTTP server (answered $code); set NEWSWATCH_ENGINE_PORT"
+  fi
+
+  build
+
+  local java major
+  java="$(java_bin)"
+  major="$(java_major "$java")"
+  case "$major" in ''|*[!0-9]*) die "could not determine the version of $java" ;; esac
+  [ "$major" -ge 17 ] || die "$java is Java $major; OpenSearch 2.19 here needs Java 17+"
+
+  local -a jvm=(
+    -Xms512m -Xmx1g -Xss1m
+    -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow
+    -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true
+    -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true
+    -Dio.netty.recycler.maxCapacityPerThread=0
+    -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true
+    -Djava.io.tmpdir="$NODE_HOME/tmp"
+  )
+  # OpenSearch 2.x expects the COMPAT locale data for date formats (removed in Java 23).
+  if [ "$major" -lt 23 ]; then
+    jvm+=(-Djava.locale.providers=SPI,COMPAT)
+  fi
+  if [ -n "${NEWSWATCH_ENGINE_JAVA_OPTS:-}" ]; then
+    # shellcheck disable=SC2206
+    jvm+=(${NEWSWATCH_ENGINE_JAVA_OPTS})
+  fi
+  mkdir -p "$NODE_HOME/tmp"
+  [ -f "$LOG_FILE" ] && mv -f "$LOG_FILE" "$LOG_FILE.1"
+
+  log "starting OpenSearch on $BASE_URL (home $NODE_HOME, log $LOG_FILE)"
+  nohup "$java" "${jvm[@]}" -cp "$TARGET/classes:$(cat "$CP_FILE")" "$MAIN_CLASS" \
+    --port "$PORT" --home "$NODE_HOME" </dev/null >"$LOG_FILE" 2>&1 9>&- &
+  pid=$!
+  printf '%s\n' "$pid" > "$PID_FILE"
+  wait_healthy "$pid"
+}
+
+wait_healthy() {
+  local pid="$1" t0=$SECONDS
+  while [ $((SECONDS - t0)) -lt "$START_WAIT" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the node exited during startup; last log lines:"
+      tail -n 40 "$LOG_FILE" 2>/dev/null || true
+      grep -h "node failed to start" "$LOG_FILE" 2>/dev/null | tail -n 1 | sed 's/^.*\[newswatch\] /[engine] /' || true
+      rm -f "$PID_FILE"
+      return 1
+    fi
+    # the launcher prints this line once its post-start setup is done
+    if healthy && grep -q "OpenSearch node started" "$LOG_FILE" 2>/dev/null; then
+      log "healthy after $((SECONDS - t0))s (pid $pid): $(health_json | tr -d '\n' | cut -c1-160)"
+      return 0
+    fi
+    sleep 1
+  done
+  log "not healthy after ${START_WAIT}s; last log lines:"
+  tail -n 40 "$LOG_FILE" 2>/dev/null || true
+  log "stopping the unhealthy node (pid $pid)"
+  cmd_stop >/dev/null || true
+  return 1
+}
+
+cmd_stop() {
+  local pid
+  if ! pid="$(running_pid)"; then
+    rm -f "$PID_FILE"
+    if healthy; then
+      log "not running from this script (but something else serves $BASE_URL; left alone)"
+    else
+      log "not running"
+    fi
+    return 0
+  fi
+  log "stopping pid $pid (SIGTERM) ..."
+  kill -TERM "$pid" 2>/dev/null || true
+  local t0=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $((SECONDS - t0)) -ge "$STOP_WAIT" ]; then
+      log "still alive after ${STOP_WAIT}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$PID_FILE"
+  log "stopped after $((SECONDS - t0))s"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(running_pid)"; then
+    local rss
+    rss="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$pid/status" 2>/dev/null || true)"
+    log "running: pid $pid, port $PORT, RSS ${rss:-?}, home $NODE_HOME"
+    local h
+    h="$(health_json)"
+    if [ -n "$h" ]; then
+      log "health: $h"
+      return 0
+    fi
+    log "health: no answer from $BASE_URL yet"
+    return 1
+  fi
+  if healthy; then
+    log "not started by this script, but $BASE_URL answers: $(health_json)"
+    return 0
+  fi
+  log "not running (port $PORT)"
+  return 3
+}
+
+main() {
+  local cmd="${1:-}"
+  mkdir -p "$STATE_ROOT"
+  # one start/stop at a time per checkout
+  if command -v flock >/dev/null 2>&1 && [ "$cmd" != status ]; then
+    exec 9>"$STATE_ROOT/engine.lock"
+    flock -w 600 9 || die "another engine.sh is busy (lock $STATE_ROOT/engine.lock)"
+  fi
+  case "$cmd" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    restart) cmd_stop && cmd_start ;;
+    status) cmd_status ;;
+    *) echo "usage: $0 start|stop|restart|status   (port: NEWSWATCH_ENGINE_PORT, default 9200)" >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
