@@ -5,10 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export NEWSWATCH_ENGINE_PORT ?= 9200
-ENGINE_URL := http://127.0.0.1:$(NEWSWATCH_ENGINE_PORT)
+# Tests and benchmarks wipe newswatch-* indices, so they get their own engine
+# (own port, own data folder) and never touch the data of `make run`.
+TEST_ENGINE_PORT ?= 9250
+TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
 
-.PHONY: install run test test-unit test-integration engine engine-stop lint typecheck \
-        bench-index bench-extract clean
+.PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
+        typecheck bench-index bench-extract clean
 
 install: $(STAMP)
 
@@ -24,6 +27,12 @@ engine:
 engine-stop:
 	bash deploy/local-search/engine.sh stop
 
+test-engine:
+	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) bash deploy/local-search/engine.sh start
+
+test-engine-stop:
+	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) bash deploy/local-search/engine.sh stop
+
 # The main job. With no engine URL configured it runs on the local engine.
 run: install
 	@if [ -z "$$NEWSWATCH_SEARCH_URL" ] && ! grep -qs '^\s*url:' $${NEWSWATCH_CONFIG:-newswatch.yaml}; then \
@@ -33,8 +42,8 @@ run: install
 	$(BIN)/newswatch run
 
 # The whole suite: unit, integration (real local engine) and end-to-end tests.
-test: install engine
-	NEWSWATCH_TEST_ENGINE_URL=$(ENGINE_URL) $(BIN)/python -m pytest -q
+test: install test-engine
+	NEWSWATCH_TEST_ENGINE_URL=$(TEST_ENGINE_URL) $(BIN)/python -m pytest -q
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit
@@ -46,8 +55,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-bench-index: install engine
-	$(BIN)/python benchmarks/bench_index.py --url $(ENGINE_URL) $(BENCH_ARGS)
+bench-index: install test-engine
+	$(BIN)/python benchmarks/bench_index.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
 
 bench-extract: install
 	$(BIN)/python benchmarks/bench_extract.py $(BENCH_ARGS)

@@ -72,10 +72,10 @@ def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) 
 
 def current_write_index(store: SearchStore, alias: str) -> str | None:
     """The index the alias writes to, or None when the alias does not exist yet."""
-    if store.request("HEAD", f"/{alias}", ignore=(404,)) is None:
-        return None
     aliases = store.request("GET", f"/_alias/{alias}", ignore=(404,))
     if not aliases:
+        if store.request("GET", f"/{alias}", ignore=(404,)) is None:
+            return None
         raise SetupError(
             f"{alias} exists as a concrete index, not an alias; rename it or reindex it into "
             f"{alias}-v1 and add the alias, then run setup again"
@@ -105,6 +105,9 @@ def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupRepo
             ]
         },
     )
+    # Reindex reads through search, which sees only refreshed documents; once the
+    # alias has moved no more writes reach `old`, so this refresh makes it complete.
+    store.request("POST", f"/{old}/_refresh")
     copied = _reindex(store, old, new)
     store.request("POST", f"/{new},{old}/_refresh")
     old_count = store.request("GET", f"/{old}/_count")["count"]

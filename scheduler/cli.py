@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from crawler.config import ConfigError
+from crawler.index_setup import SetupError
 from crawler.store import EngineError
 from crawler.templates import TemplateError
-from scheduler.commands import common, engine, extract
+from scheduler.commands import common, crawl, engine, extract
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     engine.register(sub)
     extract.register(sub)
+    crawl.register(sub)
     return parser
 
 
@@ -47,14 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     # Our own retry messages say what failed; urllib3's per-attempt warnings only repeat it.
-    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    # The clients log every non-2xx answer, expected 404s included; the adapter
+    # raises or reports the ones that matter.
+    for noisy in ("urllib3", "opensearch", "elastic_transport"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     handler: Handler = args.handler
     try:
         return handler(args)
     except (ConfigError, common.UsageError) as exc:
         common.error(str(exc))
         return EXIT_USAGE
-    except (EngineError, TemplateError) as exc:
+    except (EngineError, TemplateError, SetupError) as exc:
         common.error(str(exc))
         return EXIT_FAILURE
     except KeyboardInterrupt:

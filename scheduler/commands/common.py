@@ -11,7 +11,7 @@ from crawler.config import Config, load_config
 from crawler.store import SearchStore
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):

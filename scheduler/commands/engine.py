@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        payload = {"query": query, "total": total, "hits": [hit.__dict__ for hit in hits]}
+        payload = {"query": query, "total": total, "hits": [asdict(hit) for hit in hits]}
         out.print_json(json.dumps(payload, ensure_ascii=False))
         return 0
     out.print(f"{total:,} articles match {escape(query)!r}")

@@ -1,0 +1,62 @@
+"""`newswatch setup` on the real local engine: create, stay idempotent, migrate safely."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.index_setup import current_write_index, run_setup
+from crawler.indexing import index_articles
+from crawler.models import Article
+from crawler.store import SearchStore
+from crawler.templates import load_families, mappings_dir
+
+
+def articles(n: int, prefix: str = "a") -> list[Article]:
+    fetched = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        Article(url=f"https://news.example/{prefix}{i}", title=f"스마트시티 {i}", text="본문",
+                fetched=fetched)
+        for i in range(n)
+    ]
+
+
+def test_setup_creates_everything_then_is_idempotent(store: SearchStore) -> None:
+    first = run_setup(store)
+    assert any("created newswatch-articles-v1" in a for a in first.actions)
+    assert any("template installed" in a for a in first.actions)
+    for alias in ("newswatch-articles", "newswatch-runs", "newswatch-watches"):
+        assert current_write_index(store, alias) == f"{alias}-v1"
+    second = run_setup(store)
+    assert all("up to date" in a for a in second.actions), second.actions
+    assert len(second.actions) == 3
+
+
+def test_changed_mapping_migrates_without_losing_documents(
+    store: SearchStore, tmp_path: Path
+) -> None:
+    run_setup(store)
+    report = index_articles(store, articles(1200))
+    assert report.created == 1200
+    directory = tmp_path / "index_mappings"
+    shutil.copytree(mappings_dir(), directory)
+    with (directory / "synonyms.txt").open("a", encoding="utf-8") as handle:
+        handle.write("세종, Sejong\n")
+    migrated = run_setup(store, load_families(directory))
+    assert any("created newswatch-articles-v2" in a for a in migrated.actions), migrated.actions
+    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v2"
+    store.request("POST", "/newswatch-articles/_refresh")
+    aliased = store.request("GET", "/_alias/newswatch-articles")
+    assert list(aliased) == ["newswatch-articles-v2"]
+    assert store.request("GET", "/newswatch-articles/_count")["count"] == 1200
+    # The old index is kept for rollback, outside the alias.
+    assert store.request("GET", "/newswatch-articles-v1/_count")["count"] == 1200
+    again = run_setup(store, load_families(directory))
+    assert all("up to date" in a for a in again.actions)
+    # The new synonym is live on the new index.
+    hits = store.request(
+        "POST", "/newswatch-articles/_search",
+        {"query": {"match": {"title": "Sejong"}}, "size": 0},
+    )
+    assert hits["hits"]["total"]["value"] == 0  # analyzer works; no 세종 in titles

@@ -1,0 +1,58 @@
+"""Command-line exit codes that need no engine: bad config (2), unreachable engine (1)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from scheduler.cli import main
+
+
+def write_jsonl(path: Path, n: int) -> None:
+    lines = [
+        json.dumps({"url": f"https://a/{i}", "title": "t", "text": "x",
+                    "fetched": "2024-01-01T00:00:00Z"})
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_engine_is_exit_1_naming_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("NEWSWATCH_SEARCH_URL", url)
+    path = tmp_path / "a.jsonl"
+    write_jsonl(path, 3)
+    assert main(["index", str(path)]) == 1
+    assert url in capsys.readouterr().err
+
+
+def test_bad_config_field_is_exit_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("search:\n  timeout: -1\n", encoding="utf-8")
+    assert main(["--config", str(config), "setup"]) == 2
+    err = capsys.readouterr().err
+    assert "search.timeout" in err and str(config) in err
+
+
+def test_missing_jsonl_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(tmp_path / "none.jsonl")]) == 2
+    assert "none.jsonl: no such file" in capsys.readouterr().err
+
+
+def test_unknown_command_is_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
