@@ -1,0 +1,232 @@
+"""Choosing each field among the candidates metadata.py and the site rule found."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+
+from crawler.extraction.authors import Byline, looks_like_person, parse_byline
+from crawler.extraction.dates import find_labeled_dates, parse_date
+from crawler.extraction.metadata import (
+    META_AUTHOR,
+    META_IMAGE,
+    META_KEYWORDS,
+    META_LANG,
+    META_MODIFIED,
+    META_PUBLISHED,
+    META_SECTION,
+    META_SITE,
+    META_TITLE,
+    PageMeta,
+)
+from crawler.extraction.platforms import KOREAN_OUTLET, SiteRule, select_all, select_first
+from crawler.extraction.titles import clean_title
+from crawler.models import SEOUL
+
+__all__ = [
+    "choose_author",
+    "choose_canonical",
+    "choose_dates",
+    "choose_image",
+    "choose_lang",
+    "choose_section",
+    "choose_site_name",
+    "choose_tags",
+    "choose_title",
+]
+
+# Attributes that carry a machine-readable date on date elements.
+DATE_ATTRIBUTES = ("datetime", "data-date-time", "data-modify-date-time", "content", "title")
+# Dateline selectors tried on every page, after the rule's own.
+GENERIC_DATELINES = KOREAN_OUTLET.dateline
+# Compact timestamps that parse_date does not read: Brunch's og:regDate
+# "20240305143200" and Tistory's JSON-LD "20240328T22:14:37".
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2}):?(\d{2}):?(\d{2})?$")
+# Hangul share of letters above which an unlabelled page is Korean.
+_KOREAN_SHARE = 0.3
+# Tags beyond 30 are keyword stuffing, not the article's subject.
+_MAX_TAGS = 30
+
+
+def text_of(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def value_of(el: HtmlElement) -> str:
+    """A date element's machine-readable attribute, else its visible text."""
+    for attr in DATE_ATTRIBUTES:
+        if value := (el.get(attr) or "").strip():
+            return value
+    return text_of(el)
+
+
+def ld_text(value: Any) -> str | None:
+    """A JSON-LD value as text: strings, {"name": ...} objects, first of lists."""
+    if isinstance(value, list):
+        names = [t for v in value if (t := ld_text(v))]
+        return ", ".join(names) if names else None
+    if isinstance(value, dict):
+        return ld_text(value.get("name") or value.get("url") or value.get("@id"))
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def first_text(values: Iterable[str | None]) -> str | None:
+    return next((v for v in values if v), None)
+
+
+def choose_site_name(page: PageMeta, rule: SiteRule | None, url: str) -> str | None:
+    publisher = page.ld("publisher")
+    return first_text(
+        (page.first(META_SITE), ld_text(publisher), rule.site_name if rule else None,
+         urlsplit(url).hostname)
+    )  # fmt: skip
+
+
+def choose_title(
+    root: HtmlElement, page: PageMeta, rule: SiteRule | None, site_names: tuple[str, ...]
+) -> str | None:
+    """Headline cascade: site rule → board cell → JSON-LD → og/twitter/DC → lone h1 → <title>."""
+    visible = select_first(root, rule.title) if rule and rule.title else None
+    single_h1 = page.h1[0] if len(page.h1) == 1 else None
+    raw = first_text(
+        (text_of(visible) if visible is not None else None, page.cells.get("title"),
+         ld_text(page.ld("headline")), page.first(META_TITLE), single_h1, page.title_tag)
+    )  # fmt: skip
+    return clean_title(raw, site_names)
+
+
+def choose_author(
+    root: HtmlElement, page: PageMeta, rule: SiteRule | None, outlets: tuple[str, ...]
+) -> Byline:
+    """Site byline → JSON-LD author → meta author → board cell; first giving a name wins."""
+    candidates: list[str | None] = []
+    if rule and rule.author:
+        candidates += [text_of(el) for el in select_all(root, rule.author)[:1]]
+    candidates += [ld_text(page.ld("author"))]
+    candidates += [v for v in page.every(META_AUTHOR) if not v.startswith("http")]
+    candidates += [page.cells.get("author")]
+    first_outlet: str | None = None
+    for raw in candidates:
+        byline = parse_byline(raw, outlets)
+        first_outlet = first_outlet or byline.outlet
+        if byline.author:
+            return Byline(byline.author, byline.outlet or first_outlet, byline.email)
+    # Last resort: the name leading a generic dateline ("이경호 기자 | 기사입력 ...");
+    # such text is noisy, so only a plausible personal name is accepted.
+    for el in select_all(root, GENERIC_DATELINES)[:2]:
+        byline = parse_byline(text_of(el), outlets)
+        if byline.author and looks_like_person(byline.author):
+            return Byline(byline.author, byline.outlet or first_outlet, byline.email)
+    return Byline(None, first_outlet)
+
+
+def parse_any_date(raw: str | None, fetched: datetime) -> datetime | None:
+    if not raw:
+        return None
+    if match := _COMPACT.match(raw.strip()):
+        year, month, day, hour, minute, second = match.groups()
+        raw = f"{year}-{month}-{day} {hour}:{minute}:{second or '00'}"
+    return parse_date(raw, fetched=fetched)
+
+
+def date_candidates(
+    root: HtmlElement, page: PageMeta, rule: SiteRule | None, fetched: datetime
+) -> tuple[list[datetime | None], list[datetime | None]]:
+    """Published and modified candidates, most trusted source first."""
+    published = [parse_any_date(ld_text(page.ld("datePublished")), fetched)]
+    modified = [parse_any_date(ld_text(page.ld("dateModified")), fetched)]
+    published += [parse_any_date(v, fetched) for v in page.every(META_PUBLISHED)[:3]]
+    modified += [parse_any_date(v, fetched) for v in page.every(META_MODIFIED)[:3]]
+    if rule:
+        published += [
+            parse_any_date(value_of(el), fetched) for el in select_all(root, rule.published)[:2]
+        ]
+        modified += [
+            parse_any_date(value_of(el), fetched) for el in select_all(root, rule.modified)[:1]
+        ]
+    datelines = (*(rule.dateline if rule else ()), *GENERIC_DATELINES)
+    for el in select_all(root, datelines)[:3]:
+        first, second = find_labeled_dates(text_of(el), fetched=fetched)
+        published.append(first)
+        modified.append(second)
+    for when, kind in page.times:
+        is_update = "modif" in kind or "updat" in kind
+        (modified if is_update else published).append(parse_any_date(when, fetched))
+    published.append(parse_any_date(page.cells.get("published"), fetched))
+    modified.append(parse_any_date(page.cells.get("modified"), fetched))
+    return published, modified
+
+
+def has_clock(value: datetime) -> bool:
+    """Midnight means the source gave a date only (a real 00:00:00 post is rare)."""
+    return (value.hour, value.minute, value.second) != (0, 0, 0)
+
+
+def pick_precise(candidates: list[datetime | None]) -> datetime | None:
+    """The most trusted date, upgraded to a candidate with a clock time on the same day."""
+    found = [c for c in candidates if c is not None]
+    if not found:
+        return None
+    best = found[0]
+    if has_clock(best):
+        return best
+    day = best.astimezone(SEOUL).date()
+    timed = (c for c in found if has_clock(c) and c.astimezone(SEOUL).date() == day)
+    return next(timed, best)
+
+
+def choose_dates(
+    root: HtmlElement, page: PageMeta, rule: SiteRule | None, fetched: datetime, text: str
+) -> tuple[datetime | None, datetime | None]:
+    """(published, modified); a modified time not after publication is dropped."""
+    published_c, modified_c = date_candidates(root, page, rule, fetched)
+    published, modified = pick_precise(published_c), pick_precise(modified_c)
+    if published is None:
+        # Last resort: a labelled date at the top of the article text itself.
+        published, modified = find_labeled_dates(text[:500], fetched=fetched)
+    if published is not None and modified is not None and modified <= published:
+        modified = None
+    return published, modified
+
+
+def choose_canonical(page: PageMeta, url: str) -> str:
+    entity = page.ld("mainEntityOfPage")
+    raw = first_text(
+        (page.canonical, page.first(("og:url",)), ld_text(entity), ld_text(page.ld("url")))
+    )
+    return urljoin(url, raw) if raw and raw.startswith(("http", "/")) else url
+
+
+def choose_lang(root: HtmlElement, page: PageMeta, text: str) -> str | None:
+    raw = first_text((page.lang, page.first(META_LANG), ld_text(page.ld("inLanguage"))))
+    if raw:
+        return raw.replace("_", "-").split("-")[0].lower() or None
+    letters = [c for c in text[:2000] if c.isalpha()]
+    hangul = sum(1 for c in letters if "가" <= c <= "힣")
+    return "ko" if letters and hangul / len(letters) > _KOREAN_SHARE else None
+
+
+def choose_image(page: PageMeta, url: str) -> str | None:
+    image = page.ld("image")
+    raw = first_text((page.first(META_IMAGE), ld_text(image)))
+    return urljoin(url, raw) if raw else None
+
+
+def choose_section(page: PageMeta) -> str | None:
+    return first_text((page.first(META_SECTION), ld_text(page.ld("articleSection"))))
+
+
+def choose_tags(page: PageMeta) -> tuple[str, ...]:
+    raw = page.meta.get("article:tag", [])
+    keywords = page.ld("keywords")
+    if not raw and keywords:
+        raw = keywords if isinstance(keywords, list) else [str(keywords)]
+    if not raw:
+        raw = page.every(META_KEYWORDS)
+    tags = [t.strip() for value in raw for t in str(value).split(",") if t.strip()]
+    return tuple(dict.fromkeys(tags))[:_MAX_TAGS]
