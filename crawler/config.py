@@ -67,6 +67,35 @@ class CrawlConfig(_Strict):
     # 10 MB: the largest real Korean article pages we have seen are ~2 MB with inline scripts.
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
+    # --- the scheduler service, `newswatch run` (scheduler/service/); durations in seconds ---
+    # Crawls running at once across all sources. Each is a child process of ~150 MB
+    # (Scrapy + extraction); 2 keeps a small VM responsive and still overlaps slow sites.
+    max_concurrent_crawls: int = Field(default=2, ge=1, le=32)
+    # A crawl still running after this is killed (SIGTERM, then SIGKILL) and recorded as
+    # `timeout`. 30 min: our largest site crawl (200 pages at 2 per domain) takes ~5 min.
+    run_timeout: float = Field(default=1800.0, gt=0)
+    # On SIGTERM/SIGINT, running crawls get this long to stop at a safe point before
+    # SIGKILL; below Docker's and systemd's stop timeouts once those are set to 60 s.
+    stop_timeout: float = Field(default=30.0, gt=0)
+    # Each run starts up to this many seconds late, at random, so sources with the same
+    # schedule do not all hit the network and the engine in the same second.
+    jitter: float = Field(default=30.0, ge=0)
+    # How late a missed run may still start; None: always (coalesced into one run).
+    misfire_grace_time: float | None = Field(default=None, gt=0)
+    # A source that produced no new page for this long is flagged `stale` (per-source
+    # `stale_after` overrides). 2 days: quiet weekends should not page anyone.
+    stale_after: float = Field(default=2 * 86400.0, gt=0)
+    # Consecutive failed/timed-out/crashed runs before a source is flagged `failing`:
+    # 3 rides out a single network blip or engine restart.
+    failures_before_flag: int = Field(default=3, ge=1)
+    # APScheduler job store; None: SQLite in state_dir. A postgresql:// URL also works.
+    job_store_url: str | None = None
+    # Prometheus /metrics and /healthz. Loopback by default; a container sets 0.0.0.0.
+    # 9464: unassigned in Prometheus' port allocation list. None disables, 0 picks a free port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=9464, ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
+
 
 class IntervalSchedule(_Strict):
     interval: str
@@ -92,12 +121,28 @@ def parse_interval(value: str) -> float:
 Schedule = str | IntervalSchedule
 
 
+ContentMode = Literal["full", "snippet"]
+Kind = Literal["news", "blog", "press"]
+
+
 class _SourceBase(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     schedule: Schedule = Field(default_factory=lambda: IntervalSchedule(interval="1h"))
-    content_mode: Literal["full", "snippet"] = "full"
-    kind: Literal["news", "blog", "press"] | None = None
+    content_mode: ContentMode = "full"
+    # A hint for extraction when the page's own signals are weak.
+    kind: Kind | None = None
     enabled: bool = True
+    # --- scheduling by `newswatch run`; durations like the schedule's: 90s, 15m, 2h, 1d ---
+    # Adapt an interval schedule between min_interval and max_interval (default: a
+    # quarter and four times the interval): shorter while runs find new pages.
+    adaptive: bool = False
+    min_interval: str | None = None
+    max_interval: str | None = None
+    # Runs only inside this daily window, Asia/Seoul, e.g. "07:00-23:00" (may wrap midnight).
+    active_hours: str | None = None
+    # Overrides crawl.stale_after / crawl.run_timeout for this source.
+    stale_after: str | None = None
+    run_timeout: str | None = None
 
     @field_validator("schedule")
     @classmethod
@@ -105,6 +150,35 @@ class _SourceBase(_Strict):
         if isinstance(value, str):
             validate_cron(value)
         return value
+
+    @field_validator("min_interval", "max_interval", "stale_after", "run_timeout")
+    @classmethod
+    def _duration_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_interval(value)
+        return value
+
+    @field_validator("active_hours")
+    @classmethod
+    def _window_format(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d", value
+        ):
+            raise ValueError(f"must look like 07:00-23:00, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _adaptive_needs_interval(self) -> _SourceBase:
+        if not self.adaptive:
+            return self
+        if not isinstance(self.schedule, IntervalSchedule):
+            raise ValueError("adaptive: needs an interval schedule ({interval: 15m}), not cron")
+        base = parse_interval(self.schedule.interval)
+        low = parse_interval(self.min_interval) if self.min_interval else base / 4
+        high = parse_interval(self.max_interval) if self.max_interval else base * 4
+        if not low <= base <= high:
+            raise ValueError("adaptive: needs min_interval <= schedule.interval <= max_interval")
+        return self
 
 
 def validate_cron(expression: str) -> None:
@@ -129,28 +203,43 @@ class SitemapSource(_SourceBase):
 class SiteSource(_SourceBase):
     type: Literal["site"]
     start_urls: list[str] = Field(min_length=1)
+    # URL patterns (regular expressions) of links to follow / never follow.
     allow: list[str] = Field(default_factory=list)
     deny: list[str] = Field(default_factory=list)
+    # Pages whose URL matches are articles (extracted); the others are only
+    # followed for links. None: every page except the start URLs is an article.
+    article_pattern: str | None = None
     max_depth: int = Field(default=2, ge=0)
     max_pages: int = Field(default=200, ge=1)
 
     @field_validator("allow", "deny")
     @classmethod
     def _patterns_compile(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
-        return patterns
+        return [_compiles(p) for p in patterns]
+
+    @field_validator("article_pattern")
+    @classmethod
+    def _article_pattern_compiles(cls, pattern: str | None) -> str | None:
+        return None if pattern is None else _compiles(pattern)
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+    return pattern
+
+
+PortalEngine = Literal["google_news", "naver_news", "naver_blog", "daum_web", "daum_blog"]
+# Google News RSS needs no key; the portal APIs are opt-in because they need keys.
+DEFAULT_ENGINES: tuple[PortalEngine, ...] = ("google_news",)
 
 
 class SearchSource(_SourceBase):
     type: Literal["search"]
     queries: list[str] = Field(min_length=1)
-    engines: list[Literal["google_news", "naver_news", "naver_blog", "daum_web", "daum_blog"]] = (
-        Field(default_factory=lambda: ["google_news"])
-    )
+    engines: list[PortalEngine] = Field(default_factory=lambda: list(DEFAULT_ENGINES))
     # Naver allows 25,000 calls a day per application; leave room for other sources.
     daily_call_budget: int = Field(default=1000, ge=1)
 
@@ -159,6 +248,16 @@ class BlogSource(_SourceBase):
     type: Literal["blog"]
     platform: Literal["tistory", "naver"]
     blog_id: str = Field(min_length=1)
+    # The blog's RSS address is derived from platform and blog_id; set this only
+    # for a blog served elsewhere (a custom domain, or a test server).
+    feed_url: str | None = None
+
+    def effective_feed_url(self) -> str:
+        if self.feed_url:
+            return self.feed_url
+        if self.platform == "tistory":
+            return f"https://{self.blog_id}.tistory.com/rss"
+        return f"https://rss.blog.naver.com/{self.blog_id}.xml"
 
 
 Source = Annotated[
@@ -167,14 +266,22 @@ Source = Annotated[
 ]
 
 
+NotifierType = Literal["webhook", "slack", "discord", "teams", "email", "telegram"]
+# Channels that post to one URL (given as `url`, or `url_env` when the URL is itself a secret).
+_URL_CHANNELS = frozenset({"webhook", "slack", "discord", "teams"})
+
+
 class NotifierConfig(_Strict):
-    type: Literal["webhook", "slack", "discord", "teams", "email", "telegram"]
+    type: NotifierType
+    # The channel's URL; for telegram the Bot API base (default https://api.telegram.org).
     url: str | None = None
     url_env: str | None = None
+    # webhook: HMAC-SHA256 signing secret.
     secret_env: str | None = None
     # e-mail
     host: str | None = None
-    port: int | None = None
+    # 587: the SMTP submission port, where STARTTLS is the norm.
+    port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = True
     username_env: str | None = None
     password_env: str | None = None
@@ -183,15 +290,48 @@ class NotifierConfig(_Strict):
     # telegram
     token_env: str | None = None
     chat_id: str | None = None
+    # Seconds per delivery attempt; a channel slower than this is treated as down and retried.
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _required_for_type(self) -> NotifierConfig:
+        if self.type in _URL_CHANNELS and not (self.url or self.url_env):
+            raise ValueError(f"a {self.type} notifier needs url or url_env")
+        if self.type == "email" and not (self.host and self.sender and self.to):
+            raise ValueError("an email notifier needs host, sender and to")
+        if self.type == "telegram" and not (self.token_env and self.chat_id):
+            raise ValueError("a telegram notifier needs token_env and chat_id")
+        if self.url is not None and not re.match(r"^https?://[^/\s]+", self.url):
+            raise ValueError(f"url must be an http(s) URL, got {self.url!r}")
+        return self
 
 
 class WatchConfig(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     query: str = Field(min_length=1)
     notify: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest"] = "immediate"
+    # Cron (Asia/Seoul) of digest messages, e.g. "0 9 * * mon-fri"; required for mode digest.
     digest_schedule: str | None = None
-    min_relevance: float | None = None
+    min_relevance: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _query_and_schedule(self) -> WatchConfig:
+        # The syntax lives with the alerts (scheduler.alerts.syntax, pure, no engine);
+        # imported here so a bad watch fails at load time like every other config error.
+        from scheduler.alerts.syntax import WatchSyntaxError, parse_watch_query
+
+        try:
+            parse_watch_query(self.query)
+        except WatchSyntaxError as exc:
+            raise ValueError(f"watch {self.name!r}: query {self.query!r}: {exc}") from None
+        if self.mode == "digest" and not self.digest_schedule:
+            raise ValueError(f"watch {self.name!r}: mode digest needs digest_schedule (a cron)")
+        if self.mode == "immediate" and self.digest_schedule:
+            raise ValueError(f"watch {self.name!r}: digest_schedule is only for mode digest")
+        if self.digest_schedule:
+            validate_cron(self.digest_schedule)
+        return self
 
 
 class GazetteerConfig(_Strict):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 MAPPINGS_DIR_ENV = "NEWSWATCH_MAPPINGS_DIR"
-FAMILIES = ("articles", "runs", "watches")
+FAMILIES = ("articles", "runs", "watches", "alerts")
 HASH_KEY = "newswatch_template_hash"
 
 

@@ -43,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # On the handler too: Scrapy resets logger levels while it starts a crawl.
+    for handler_ in logging.root.handlers:
+        handler_.setLevel(level)
     # Our own retry messages say what failed; urllib3's per-attempt warnings only repeat it.
     # The clients log every non-2xx answer, expected 404s included; the adapter
     # raises or reports the ones that matter.

@@ -1,9 +1,8 @@
 """Normalize the date strings of Korean and international news pages.
 
-Korean pages write dates in a handful of shapes python-dateutil does not read
-("2018. 12. 19. 15:27", "2018년 12월 19일 오후 3시 27분", "3시간 전"), so a
-small normalizer handles those with compiled regular expressions; dateutil and
-the standard library read the English forms (RFC 822, "December 19, 2018").
+Korean pages write dates in shapes python-dateutil does not read ("2018. 12.
+19. 15:27", "2018년 12월 19일 오후 3시 27분", "3시간 전"): compiled regexes read
+those; dateutil reads the English ones (RFC 822, "December 19, 2018").
 
 Each shape is a *family*: a regex plus a builder that turns a match into an
 aware datetime or None. `parse_date` returns the earliest plausible match in
@@ -68,7 +67,6 @@ _MONTHS = (
     r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
-_MONTHS_LOWER = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _ENGLISH = re.compile(
     rf"""
     (?:\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+)?
@@ -101,7 +99,7 @@ _EPOCH_MILLIS_ABOVE = 10**11
 
 _UNIT_SECONDS = {"초": 1, "분": 60, "시간": 3600, "일": 86400, "주": 604800, "주일": 604800}
 _UNIT_SECONDS |= {"sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "hr": 3600}
-_UNIT_SECONDS |= {"day": 86400, "week": 604800}
+_UNIT_SECONDS |= {"day": 86400, "week": 604800}  # months and years: see _KO_RELATIVE
 _DAYS_BACK = {"어제": 1, "그제": 2, "그저께": 2, "yesterday": 1}
 _ZONES: dict[str, tzinfo] = {"Z": UTC, "UTC": UTC, "GMT": UTC, "KST": SEOUL}
 
@@ -159,8 +157,11 @@ def _find_labeled(text: str, fetched: datetime) -> tuple[datetime | None, dateti
             modified_spans.append((label.start(), label.end() + end))
         else:
             published = published or value
-    if published is None:
-        published = _first_unlabeled(text, fetched, modified_spans)
+    if published is None:  # the first date that is not a modified-labelled one
+        for start, end in modified_spans:
+            text = text[:start] + " " * (end - start) + text[end:]
+        found = _first_match(text, fetched, max_start=None)
+        published = found[2] if found else None
     return published, modified
 
 
@@ -172,17 +173,6 @@ def _labels(text: str) -> list[re.Match[str]]:
     return found
 
 
-def _first_unlabeled(text: str, fetched: datetime, skip: list[tuple[int, int]]) -> datetime | None:
-    """The first date outside the modified-labelled spans."""
-    start = 0
-    for skip_start, skip_end in [*skip, (len(text), len(text))]:
-        found = _first_match(text[start:skip_start], fetched, max_start=None)
-        if found is not None:
-            return found[2]
-        start = max(start, skip_end)
-    return None
-
-
 def _normalize(text: str) -> str:
     # NFKC folds full-width digits and colons ("２０１８：") that Korean CMSs emit.
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
@@ -192,9 +182,10 @@ def _first_match(
     text: str, fetched: datetime, *, max_start: int | None
 ) -> tuple[int, int, datetime] | None:
     """(start, end, value) of the earliest plausible date starting by `max_start`."""
-    epoch = _EPOCH.fullmatch(text)
-    if epoch:
-        value = _plausible(_from_epoch(int(epoch["n"])), fetched)
+    if epoch := _EPOCH.fullmatch(text):
+        number = int(epoch["n"])
+        seconds = number / 1000 if number > _EPOCH_MILLIS_ABOVE else number
+        value = _plausible(datetime.fromtimestamp(seconds, tz=UTC), fetched)
         return (0, len(text), value) if value else None
     best: tuple[int, int, datetime] | None = None
     lowered = text.lower()
@@ -214,17 +205,8 @@ def _first_match(
 
 
 def _plausible(value: datetime | None, fetched: datetime) -> datetime | None:
-    if value is None or value.year < MIN_YEAR or value > fetched + MAX_AHEAD_OF_FETCH:
-        return None
-    return value
-
-
-def _from_epoch(number: int) -> datetime | None:
-    seconds = number / 1000 if number > _EPOCH_MILLIS_ABOVE else number
-    try:
-        return datetime.fromtimestamp(seconds, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    ok = value is not None and value.year >= MIN_YEAR and value <= fetched + MAX_AHEAD_OF_FETCH
+    return value if ok else None
 
 
 def _clock(match: re.Match[str]) -> tuple[int, int, int] | None:
@@ -245,34 +227,26 @@ def _clock(match: re.Match[str]) -> tuple[int, int, int] | None:
 
 
 def _zone(match: re.Match[str]) -> tzinfo:
-    name = match["tz"]
-    if not name:
-        return SEOUL
-    if name.upper() in _ZONES:
-        return _ZONES[name.upper()]
-    digits = name[1:].replace(":", "")
+    name = (match["tz"] or "KST").upper()
+    if name in _ZONES:
+        return _ZONES[name]
+    digits = name[1:].replace(":", "")  # "+09:00", "+0900"
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return timezone(-offset if name[0] == "-" else offset)
 
 
 def _at(year: int, month: int, day: int, match: re.Match[str]) -> datetime | None:
     clock = _clock(match)
-    if clock is None:
-        return None
     try:
-        return datetime(year, month, day, *clock, tzinfo=_zone(match))
+        return datetime(year, month, day, *clock, tzinfo=_zone(match)) if clock else None
     except ValueError:  # 2018-02-30, month 13: not a date
         return None
 
 
 def _build_numeric(match: re.Match[str], fetched: datetime) -> datetime | None:
-    if match["year"]:
-        year = int(match["year"])
-    else:
-        # Two-digit years: this century unless that would be in the future.
-        year = 2000 + int(match["yy"])
-        if year > fetched.year + 1:
-            year -= 100
+    year = int(match["year"] or 0) or 2000 + int(match["yy"])
+    if not match["year"] and year > fetched.year + 1:
+        year -= 100  # two-digit years: this century unless that is in the future
     return _at(year, int(match["month"]), int(match["day"]), match)
 
 
@@ -302,8 +276,7 @@ def _build_relative(match: re.Match[str], fetched: datetime) -> datetime | None:
 
 
 def _build_ko_day_word(match: re.Match[str], fetched: datetime) -> datetime | None:
-    back = _DAYS_BACK.get(match["word"] or "", 0)
-    day = fetched - timedelta(days=back)
+    day = fetched - timedelta(days=_DAYS_BACK.get(match["word"] or "", 0))
     if match["hour"] is None:
         return day
     local = day.astimezone(SEOUL)
@@ -315,7 +288,7 @@ def _build_ko_day_word(match: re.Match[str], fetched: datetime) -> datetime | No
 # Order matters only for ties at one position: full dates before partial ones.
 _FAMILIES: tuple[tuple[re.Pattern[str], Builder, tuple[str, ...]], ...] = (
     (_NUMERIC, _build_numeric, (".", "-", "/", "년")),
-    (_ENGLISH, _build_english, tuple(_MONTHS_LOWER)),
+    (_ENGLISH, _build_english, tuple(m[:3].lower() for m in _MONTHS.split("|"))),
     (_YEARLESS, _build_yearless, ("월",)),
     (_KO_DAY_WORD, _build_ko_day_word, ("어제", "그제", "그저께", "오늘")),
     (_KO_RELATIVE, _build_relative, ("전", "방금")),

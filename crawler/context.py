@@ -1,0 +1,37 @@
+"""The services one crawl shares between its spiders and pipelines.
+
+Built once per crawl by `crawler.runner`, handed to each spider as an
+argument (pipelines read it from the spider), and closed when the crawl ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.config import Config
+from crawler.dedup import StoryIndex
+from crawler.indexer import BufferedIndexer
+from crawler.seen import SeenStore
+from crawler.spool import Spool
+from crawler.tagging import Tagger
+
+
+@dataclass
+class CrawlContext:
+    config: Config
+    tagger: Tagger
+    seen: SeenStore
+    stories: StoryIndex
+    # None in a dry run: nothing is indexed, spooled or marked as seen.
+    indexer: BufferedIndexer | None
+    spool: Spool | None = None
+    dry_run: bool = False
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.crawl.state_dir
+
+    def close(self) -> None:
+        self.seen.close()
+        self.stories.close()

@@ -1,0 +1,152 @@
+"""Buffered bulk indexing that never loses an action.
+
+Actions are buffered and sent in batches through `SearchStore.bulk`. What the
+engine cannot take now goes to the durable spool (crawler.spool) and is
+replayed later: the whole batch when the engine is unreachable (or none is
+configured), single actions that failed with 429 or 5xx after the helper's
+own retries. What the engine refuses for good (a mapping violation, a
+missing document for an update) is counted by error type, logged with its doc
+id and kept in the spool's `rejected/` folder.
+
+Order matters because ids are stable: an old version of a document replayed
+after a newer one would overwrite it. So while the spool holds anything, a
+flush first replays it, and if it cannot be emptied the new batch is spooled
+behind it instead of being sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from crawler.models import ARTICLES_ALIAS
+from crawler.spool import Action, BulkOutcome, ReplayResult, Spool, error_kind, send_actions
+from crawler.store import EngineUnreachable, SearchStore
+
+log = logging.getLogger(__name__)
+
+# 500 actions per bulk request: the same figure as `search.bulk_chunk_size`
+# (the elasticsearch-py default and the knee of `make bench-index` locally).
+DEFAULT_BATCH_SIZE = 500
+# After the engine was unreachable, batches go straight to the spool for this
+# long: a crawl flushes every few seconds and each attempt against a down engine
+# can hang for the connection timeout. A minute re-checks often enough that a
+# restarted engine is used again within the same run.
+UNREACHABLE_BACKOFF_SECONDS = 60.0
+
+
+@dataclass
+class IndexerStats:
+    indexed_new: int = 0
+    # Overwritten documents and applied `update` actions (e.g. is_original=false).
+    indexed_updated: int = 0
+    spooled: int = 0
+    failed: int = 0
+    failed_by_kind: Counter[str] = field(default_factory=Counter)
+    # Indexed from the spool (left by this or an earlier run).
+    replayed: int = 0
+
+
+class BufferedIndexer:
+    """Buffers bulk actions; flushes them to the engine, or to the spool when it cannot."""
+
+    def __init__(
+        self, store: SearchStore | None, spool: Spool, *, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._store = store
+        self._spool = spool
+        self._batch_size = batch_size
+        self._buffer: list[Action] = []
+        self._skip_engine_until = 0.0
+        self.stats = IndexerStats()
+
+    def add(self, action: Action) -> None:
+        if not action.get("_id"):
+            raise ValueError(
+                f"bulk actions need a stable _id (re-sending must not duplicate): {action!r}"
+            )
+        self._buffer.append(action)
+        if len(self._buffer) >= self._batch_size:
+            self.flush()
+
+    def mark_not_original(self, doc_ids: Iterable[str], *, index: str = ARTICLES_ALIAS) -> None:
+        """Queue `is_original: false` for copies that a earlier-published copy displaced."""
+        for doc_id in doc_ids:
+            self.add(
+                {
+                    "_op_type": "update",
+                    "_index": index,
+                    "_id": doc_id,
+                    "doc": {"is_original": False},
+                }
+            )
+
+    def flush(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        if self._store is None:
+            self._to_spool(batch, "no search engine configured")
+            return
+        if time.monotonic() < self._skip_engine_until:
+            self._to_spool(batch, "engine was unreachable moments ago")
+            return
+        if self._spool.segments() and self.replay_spool().remaining:
+            self._to_spool(batch, "older actions are still spooled (order must be kept)")
+            return
+        self._record(batch, send_actions(self._store, batch))
+
+    def replay_spool(self) -> ReplayResult:
+        """Send what earlier flushes or runs spooled; call it before indexing anything new."""
+        if self._store is None:
+            return ReplayResult(remaining=self._spool.pending(), stopped="no search engine")
+        result = self._spool.replay(self._store)
+        self.stats.replayed += result.replayed
+        self.stats.failed += result.rejected
+        self.stats.failed_by_kind.update(result.rejected_by_kind)
+        if result.stopped and result.stopped.startswith("engine unreachable"):
+            self._skip_engine_until = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
+        return result
+
+    def close(self) -> None:
+        self.flush()
+
+    def __enter__(self) -> BufferedIndexer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _record(self, batch: list[Action], outcome: BulkOutcome) -> None:
+        for _action, result in outcome.succeeded:
+            if result.get("result") == "created":
+                self.stats.indexed_new += 1
+            else:
+                self.stats.indexed_updated += 1
+        if outcome.rejected:
+            self.stats.failed += len(outcome.rejected)
+            self.stats.failed_by_kind.update(error_kind(r) for _, r in outcome.rejected)
+            self._spool.reject("indexer", outcome.rejected)  # logs each doc id and reason
+        left = {id(action) for action, _ in outcome.retryable} | {id(a) for a in outcome.unsent}
+        if not left:
+            return
+        if isinstance(outcome.error, EngineUnreachable):
+            self._skip_engine_until = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
+        reason = str(outcome.error) if outcome.error else "retryable per-item failures"
+        self._to_spool([action for action in batch if id(action) in left], reason)
+
+    def _to_spool(self, actions: list[Action], reason: str) -> None:
+        self._spool.append(actions)
+        self.stats.spooled += len(actions)
+        log.warning("spooled %d actions: %s", len(actions), reason)

@@ -1,0 +1,175 @@
+"""Item pipelines: extract → tag → dedup → index. One job each; nothing flows back.
+
+Pipelines never issue requests. Each counts what it keeps and what it drops
+(and why) in the crawl stats under `newswatch/...`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from crawler.context import CrawlContext
+from crawler.extraction import ExtractionError, page_to_article
+from crawler.items import PageItem
+from crawler.models import Article
+from crawler.urls import canonicalize_url
+
+log = logging.getLogger(__name__)
+
+STAT = "newswatch"
+
+
+class _Pipeline:
+    def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
+        self.context = context
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        # The context travels on the spider (a spider argument), not in the
+        # settings: Scrapy deep-copies settings, and the context holds open stores.
+        spider = crawler.spider
+        context = getattr(spider, "context", None)
+        if not isinstance(context, CrawlContext):
+            raise RuntimeError(f"{cls.__name__} needs a spider with a CrawlContext")
+        assert crawler.stats is not None
+        return cls(context, crawler.stats)
+
+    def inc(self, key: str) -> None:
+        self.stats.inc_value(f"{STAT}/{key}")
+
+    def drop(self, reason: str, url: str) -> DropItem:
+        self.inc(f"skipped/{reason}")
+        log.info("skipped %s: %s", url, reason)
+        return DropItem(f"{reason}: {url}")
+
+
+class ExtractPipeline(_Pipeline):
+    """PageItem → Article (pure extraction, then feed/sitemap hints for missing fields)."""
+
+    def process_item(self, item: Any) -> Article:
+        if not isinstance(item, PageItem):
+            return item  # type: ignore[no-any-return]
+        try:
+            article = page_to_article(
+                item.body,
+                item.url,
+                fetched=item.fetched,
+                headers=item.headers,
+                source=item.source,
+                content_mode=item.content_mode,
+            )
+        except ExtractionError as exc:
+            self.inc("errors/extraction")
+            log.warning("cannot extract %s: %s", item.url, exc)
+            raise DropItem(str(exc)) from None
+        if "frame_only" in article.quality:
+            raise self.drop("frame_only", item.url)
+        if "no_text" in article.quality:
+            raise self.drop("no_text", item.url)
+        self.inc("extracted")
+        return apply_hints(article, item)
+
+
+def apply_hints(article: Article, item: PageItem) -> Article:
+    changes: dict[str, Any] = {
+        "canonical_url": canonicalize_url(item.url, article.canonical_url or None)
+    }
+    if article.published is None and item.hints.published is not None:
+        changes["published"] = item.hints.published
+    if not article.title and item.hints.title:
+        changes["title"] = item.hints.title
+    if item.kind:
+        changes["kind"] = item.kind
+    return dataclasses.replace(article, **changes)
+
+
+class TagPipeline(_Pipeline):
+    """Topics, entities and diplomacy facts; articles below the threshold are counted, not kept."""
+
+    def process_item(self, item: Any) -> Article:
+        article = self.context.tagger.tag(item)
+        crawl = self.context.config.crawl
+        if article.relevance < crawl.min_relevance and not crawl.index_irrelevant:
+            self.inc("irrelevant")
+            if not self.context.dry_run:
+                # Remembered so the next feed poll does not fetch it again; a page
+                # only becomes worth a look when its feed or sitemap says it changed.
+                mark_seen(self.context, article)
+            raise DropItem(f"irrelevant (score {article.relevance:.2f}): {article.url}")
+        self.inc("relevant")
+        return article
+
+
+class DedupPipeline(_Pipeline):
+    """Unchanged re-fetches are dropped; copies of one story share its story_id."""
+
+    def process_item(self, item: Any) -> Article:
+        article: Article = item
+        known = self.context.seen.get(article.canonical_url)
+        if known is not None and known.content_hash == article.content_hash:
+            raise self.drop("unchanged", article.canonical_url)
+        assignment = self.context.stories.assign(article)
+        if assignment.story_id != article.id:
+            self.inc("duplicates")
+        if assignment.demoted and self.context.indexer is not None:
+            self.context.indexer.mark_not_original(assignment.demoted)
+        self.inc("updated" if known is not None else "new")
+        return dataclasses.replace(
+            article, story_id=assignment.story_id, is_original=assignment.is_original
+        )
+
+
+class IndexPipeline(_Pipeline):
+    """Bulk indexing in batches; an article is marked seen only once it is safe.
+
+    Safe means indexed or written to the durable spool: marking earlier would
+    lose an article if the process died between marking and flushing.
+    """
+
+    def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
+        super().__init__(context, stats)
+        self.pending: list[Article] = []
+        self.batch_size = context.config.search.bulk_chunk_size
+
+    def process_item(self, item: Any) -> Article:
+        article: Article = item
+        if self.context.indexer is None:  # dry run
+            self.inc("would_index")
+            return article
+        self.context.indexer.add(article.to_action())
+        self.pending.append(article)
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+        return article
+
+    def flush(self) -> None:
+        if self.context.indexer is None:
+            return
+        self.context.indexer.flush()
+        for article in self.pending:
+            mark_seen(self.context, article)
+        self.pending.clear()
+
+    def close_spider(self) -> None:
+        self.flush()
+
+
+def mark_seen(context: CrawlContext, article: Article) -> None:
+    # Under the canonical URL (what dedup looks up) and the fetched URL (what
+    # spiders look up before fetching), when a page declares another canonical.
+    for url in dict.fromkeys((article.canonical_url, canonicalize_url(article.url))):
+        context.seen.mark(
+            url,
+            doc_id=article.id,
+            content_hash=article.content_hash,
+            # The fetch time: a feed/sitemap lastmod later than this means the
+            # page changed after we read it, and is worth fetching again.
+            lastmod=article.fetched,
+        )

@@ -1,0 +1,179 @@
+"""One crawl of some sources, in this process: open the shared services, run
+the spiders in one Scrapy CrawlerProcess, close everything, summarize.
+
+A CrawlerProcess runs once per process (Twisted's reactor cannot restart), so
+`newswatch crawl` is one process per crawl; the scheduler runs each crawl as a
+child process for the same reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+
+from crawler.config import Config, Source
+from crawler.context import CrawlContext
+from crawler.dedup import StoryIndex
+from crawler.indexer import BufferedIndexer
+from crawler.seen import SeenStore
+from crawler.settings import scrapy_settings
+from crawler.spiders import SPIDERS
+from crawler.spool import Spool
+from crawler.store import EngineError, SearchStore
+from crawler.tagging import Tagger
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, str], None]  # (source name, event)
+
+
+class UnknownSourceError(ValueError):
+    """A source named on the command line is not in the config."""
+
+
+@dataclass
+class CrawlSummary:
+    sources: list[str]
+    counts: Counter[str] = field(default_factory=Counter)
+    errors_by_kind: Counter[str] = field(default_factory=Counter)
+    skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: str | None = None
+    spool_pending: int = 0
+    finish_reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(reason == "finished" for reason in self.finish_reasons.values())
+
+
+def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
+    known = {s.name: s for s in config.sources}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UnknownSourceError(
+            f"unknown source {', '.join(map(repr, unknown))} "
+            f"(configured: {', '.join(known) or 'none'})"
+        )
+    if names:
+        return [known[n] for n in names]
+    return [s for s in config.sources if s.enabled]
+
+
+def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchStore | None]:
+    state = config.crawl.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    store: SearchStore | None = None
+    indexer: BufferedIndexer | None = None
+    spool = Spool(state / "spool")
+    if not dry_run:
+        try:
+            store = SearchStore.connect(config.search)
+        except EngineError as exc:
+            log.warning("%s; articles will be spooled in %s", exc, state / "spool")
+        indexer = BufferedIndexer(store, spool, batch_size=config.search.bulk_chunk_size)
+        # What an earlier run could not index goes first, so newer copies win.
+        indexer.replay_spool()
+    context = CrawlContext(
+        config=config,
+        tagger=Tagger.from_config(config),
+        seen=SeenStore(state / "seen.sqlite"),
+        stories=StoryIndex(state / "stories.sqlite"),
+        indexer=indexer,
+        spool=spool,
+        dry_run=dry_run,
+    )
+    return context, store
+
+
+def run_crawl(
+    config: Config,
+    names: Sequence[str] = (),
+    *,
+    dry_run: bool = False,
+    progress: ProgressCallback | None = None,
+) -> CrawlSummary:
+    sources = select_sources(config, names)
+    summary = CrawlSummary(sources=[s.name for s in sources])
+    context, store = open_context(config, dry_run)
+    summary.engine = store.url if store else None
+    settings = scrapy_settings(config)
+    root_level = logging.root.level
+    # Scrapy's own chatter (enabled components, stats dumps) only when verbose.
+    logging.getLogger("scrapy").setLevel(max(root_level, logging.INFO))
+    process = CrawlerProcess(settings)
+    crawlers = []
+    try:
+        for source in sources:
+            crawler = process.create_crawler(SPIDERS[source.type])
+            if progress is not None:
+                _connect_progress(crawler, source.name, progress)
+            crawlers.append((source.name, crawler))
+            process.crawl(crawler, source=source, context=context)
+        if crawlers:
+            # Scrapy lowers the root level while it sets up; the command line chose it.
+            logging.root.setLevel(root_level)
+            process.start()
+    finally:
+        if context.indexer is not None:
+            context.indexer.flush()
+            summary.spool_pending = context.spool.pending() if context.spool else 0
+            summary.counts.update(_indexer_counts(context.indexer))
+        context.close()
+        if store is not None:
+            store.close()
+    for name, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        summary.per_source[name] = stats
+        summary.finish_reasons[name] = str(stats.get("finish_reason", "not started"))
+        _accumulate(summary, stats)
+    log.info("crawl %s: %s", ",".join(summary.sources), dict(summary.counts))
+    return summary
+
+
+def _connect_progress(crawler: Any, name: str, progress: ProgressCallback) -> None:
+    crawler.signals.connect(lambda **_: progress(name, "fetched"), signal=signals.response_received)
+    crawler.signals.connect(lambda **_: progress(name, "kept"), signal=signals.item_scraped)
+    crawler.signals.connect(lambda **_: progress(name, "dropped"), signal=signals.item_dropped)
+
+
+def _indexer_counts(indexer: BufferedIndexer) -> dict[str, int]:
+    stats = indexer.stats
+    return {"indexed": stats.indexed_new + stats.indexed_updated, "spooled": stats.spooled,
+            "index_failed": stats.failed}
+
+
+# Scrapy's own stats that mean "an error of this kind" in the summary.
+_SCRAPY_ERROR_PREFIXES = {
+    "downloader/exception_type_count/": "download",
+    "spider_exceptions/": "spider",
+    "netguard/blocked/": "blocked",
+}
+
+
+def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
+    for key, value in stats.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if key.startswith("newswatch/skipped/"):
+            summary.skipped_by_reason[key.removeprefix("newswatch/skipped/")] += value
+        elif key.startswith("newswatch/errors/"):
+            summary.errors_by_kind[key.removeprefix("newswatch/errors/")] += value
+        elif key.startswith("newswatch/"):
+            summary.counts[key.removeprefix("newswatch/")] += value
+        elif key.startswith("downloader/response_status_count/"):
+            status = key.rsplit("/", 1)[1]
+            if status.isdigit() and int(status) >= 400:
+                summary.errors_by_kind[f"http_{status}"] += value
+        elif key == "robotstxt/forbidden":
+            summary.skipped_by_reason["robots_txt"] += value
+        else:
+            for prefix, kind in _SCRAPY_ERROR_PREFIXES.items():
+                if key.startswith(prefix):
+                    summary.errors_by_kind[f"{kind}:{key.removeprefix(prefix)}"] += value

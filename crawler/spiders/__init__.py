@@ -1,0 +1,17 @@
+"""Generic spiders driven by configuration: one class per source type."""
+
+from __future__ import annotations
+
+from crawler.spiders.base import SourceSpider
+from crawler.spiders.feed import BlogSpider, FeedSpider
+from crawler.spiders.site import SiteSpider
+from crawler.spiders.sitemap import NewsSitemapSpider
+
+SPIDERS: dict[str, type[SourceSpider]] = {
+    "feed": FeedSpider,
+    "blog": BlogSpider,
+    "sitemap": NewsSitemapSpider,
+    "site": SiteSpider,
+}
+
+__all__ = ["SPIDERS", "SourceSpider"]
