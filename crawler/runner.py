@@ -9,9 +9,12 @@ child process for the same reason.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
@@ -84,12 +87,23 @@ def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchSto
         config=config,
         tagger=Tagger.from_config(config),
         seen=SeenStore(state / "seen.sqlite"),
-        stories=StoryIndex(state / "stories.sqlite"),
+        stories=StoryIndex(_stories_path(state, dry_run)),
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
     )
     return context, store
+
+
+def _stories_path(state: Path, dry_run: bool) -> Path:
+    """A dry run assigns stories in a throwaway copy, so it changes no state."""
+    real = state / "stories.sqlite"
+    if not dry_run:
+        return real
+    scratch = Path(tempfile.mkdtemp(prefix="newswatch-dry-run-")) / "stories.sqlite"
+    if real.exists():
+        shutil.copyfile(real, scratch)
+    return scratch
 
 
 def run_crawl(
