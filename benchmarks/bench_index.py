@@ -30,7 +30,30 @@ from crawler.store import SearchStore  # noqa: E402
 from scheduler.cli import main as newswatch  # noqa: E402
 
 BARE_INDEX = "newswatch-articles-v900"  # matches the articles template, outside the alias
-WORDS = ["스마트시티", "대구시", "항저우", "알리바바", "시티브레인", "교통", "신호", "협력", "방문", "업무협약", "데이터", "실증", "도시", "플랫폼", "자율주행", "세종", "부산", "국토교통부", "투자", "포럼", "클라우드", "인공지능"]
+WORDS = [
+    "스마트시티",
+    "대구시",
+    "항저우",
+    "알리바바",
+    "시티브레인",
+    "교통",
+    "신호",
+    "협력",
+    "방문",
+    "업무협약",
+    "데이터",
+    "실증",
+    "도시",
+    "플랫폼",
+    "자율주행",
+    "세종",
+    "부산",
+    "국토교통부",
+    "투자",
+    "포럼",
+    "클라우드",
+    "인공지능",
+]
 
 
 def generate(path: Path, n: int) -> None:
@@ -115,15 +138,19 @@ def main() -> None:
             run_bare(store, path, settings.bulk_chunk_size)
             bare.append(args.docs / (time.perf_counter() - start))
             assert count(store, BARE_INDEX) == args.docs
-            print(f"round {round_no}: newswatch index {ours[-1]:,.0f} docs/s, "
-                  f"bare streaming_bulk {bare[-1]:,.0f} docs/s")
+            print(
+                f"round {round_no}: newswatch index {ours[-1]:,.0f} docs/s, "
+                f"bare streaming_bulk {bare[-1]:,.0f} docs/s"
+            )
     reset(store)
     store.close()
     ours_median, bare_median = statistics.median(ours), statistics.median(bare)
     ratio = ours_median / bare_median
     print(f"median: newswatch index {ours_median:,.0f} docs/s, bare {bare_median:,.0f} docs/s")
-    print(f"ratio (newswatch / bare): {ratio:.2f}  target >= 0.90  "
-          f"{'MET' if ratio >= 0.9 else 'NOT MET'}")
+    print(
+        f"ratio (newswatch / bare): {ratio:.2f}  target >= 0.90  "
+        f"{'MET' if ratio >= 0.9 else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":

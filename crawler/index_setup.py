@@ -58,9 +58,7 @@ def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) 
     current = current_write_index(store, family.alias)
     if current is None:
         index = family.index_name(1)
-        store.request(
-            "PUT", f"/{index}", {"aliases": {family.alias: {"is_write_index": True}}}
-        )
+        store.request("PUT", f"/{index}", {"aliases": {family.alias: {"is_write_index": True}}})
         report.add(f"{family.alias}: created {index}")
         return
     live_hash = _index_template_hash(store, current)
@@ -89,7 +87,7 @@ def current_write_index(store: SearchStore, alias: str) -> str | None:
         return str(writers[0])
     if len(aliases) == 1:
         return str(next(iter(aliases)))
-    return max(aliases, key=_version_of)
+    return str(max(aliases, key=_version_of))
 
 
 def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupReport) -> None:
@@ -117,7 +115,9 @@ def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupRepo
             f"{family.alias}: {missing} documents of {old} are not in {new} after reindexing; "
             f"both indices stay in the alias, nothing was deleted; run setup again"
         )
-    store.request("POST", "/_aliases", {"actions": [{"remove": {"index": old, "alias": family.alias}}]})
+    store.request(
+        "POST", "/_aliases", {"actions": [{"remove": {"index": old, "alias": family.alias}}]}
+    )
     report.add(
         f"{family.alias}: mapping changed; created {new}, reindexed {copied} of {old_count} "
         f"documents from {old} (newer writes kept), alias moved; {old} kept for rollback"
@@ -137,7 +137,8 @@ def _put_template(store: SearchStore, family: IndexFamily, report: SetupReport) 
 def _installed_template_hash(response: Any) -> str | None:
     for item in (response or {}).get("index_templates", []):
         meta = item["index_template"].get("template", {}).get("mappings", {}).get("_meta", {})
-        return meta.get(HASH_KEY)
+        value = meta.get(HASH_KEY)
+        return None if value is None else str(value)
     return None
 
 

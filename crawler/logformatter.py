@@ -13,11 +13,16 @@ from typing import Any
 from scrapy import Spider
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
+from twisted.python.failure import Failure
 
 
 class QuietLogFormatter(LogFormatter):
     def dropped(
-        self, item: Any, exception: BaseException, response: Response | None, spider: Spider
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
     ) -> LogFormatterResult:
         return {
             "level": logging.DEBUG,

@@ -159,8 +159,11 @@ def _connect_progress(crawler: Any, name: str, progress: ProgressCallback) -> No
 
 def _indexer_counts(indexer: BufferedIndexer) -> dict[str, int]:
     stats = indexer.stats
-    return {"indexed": stats.indexed_new + stats.indexed_updated, "spooled": stats.spooled,
-            "index_failed": stats.failed}
+    return {
+        "indexed": stats.indexed_new + stats.indexed_updated,
+        "spooled": stats.spooled,
+        "index_failed": stats.failed,
+    }
 
 
 # Scrapy's own stats that mean "an error of this kind" in the summary.

@@ -98,7 +98,9 @@ def detect_flavor(root: Mapping[str, Any]) -> EngineInfo:
     """Tell Elasticsearch from OpenSearch by the body of `GET /`."""
     version = root.get("version") or {}
     number = str(version.get("number", "0"))
-    flavor: Flavor = "opensearch" if version.get("distribution") == "opensearch" else "elasticsearch"
+    flavor: Flavor = (
+        "opensearch" if version.get("distribution") == "opensearch" else "elasticsearch"
+    )
     if flavor == "elasticsearch" and "tagline" not in root:
         raise EngineError(f"GET / did not answer like Elasticsearch or OpenSearch: {dict(root)!r}")
     return EngineInfo(flavor=flavor, version=number, cluster_name=str(root.get("cluster_name", "")))
@@ -206,7 +208,9 @@ def _probe_root(url: str, settings: SearchConfig, creds: Credentials) -> dict[st
     try:
         response = pool.request("GET", url + "/", headers=creds.headers())
     except urllib3.exceptions.HTTPError as exc:
-        raise EngineUnreachable(f"search engine at {url} is unreachable: {_root_cause(exc)}") from exc
+        raise EngineUnreachable(
+            f"search engine at {url} is unreachable: {_root_cause(exc)}"
+        ) from exc
     finally:
         pool.clear()
     if response.status in (401, 403):
@@ -276,7 +280,9 @@ def _translate(exc: Exception, method: str, path: str, url: str) -> EngineError:
         and getattr(getattr(exc, "meta", None), "status", None) is None
     ):
         return EngineUnreachable(f"search engine at {url} is unreachable ({method} {path}): {exc}")
-    status = getattr(getattr(exc, "meta", None), "status", None) or getattr(exc, "status_code", None)
+    status = getattr(getattr(exc, "meta", None), "status", None) or getattr(
+        exc, "status_code", None
+    )
     body = getattr(exc, "body", None) or getattr(exc, "info", None)
     status_int = status if isinstance(status, int) else None
     reason = _error_reason(body) or str(exc)

@@ -59,9 +59,7 @@ def ready_store(store: SearchStore) -> SearchStore:
 
 
 def wipe(store: SearchStore) -> None:
-    store.request(
-        "DELETE", "/newswatch-*", params={"expand_wildcards": "all"}, ignore=(404,)
-    )
+    store.request("DELETE", "/newswatch-*", params={"expand_wildcards": "all"}, ignore=(404,))
     store.request("DELETE", "/_index_template/newswatch-*", ignore=(404,))
 
 
@@ -99,8 +97,12 @@ class RecordingServer:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 recorder.requests.append(
-                    {"method": self.command, "path": self.path, "body": raw,
-                     "headers": dict(self.headers)}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "body": raw,
+                        "headers": dict(self.headers),
+                    }
                 )
                 status, headers, body = respond(self.command, self.path, raw)
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()

@@ -129,10 +129,13 @@ class FixtureSite:
                 f"<lastmod>{a.published.isoformat()}</lastmod></url>"
                 for a in articles
             )
-            return _xml(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>')
+            return _xml(
+                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+            )
         if path == "/list.html":
             links = "".join(
-                f'<li><a href="/news/{a.slug}.html">{html.escape(a.title)}</a></li>' for a in articles
+                f'<li><a href="/news/{a.slug}.html">{html.escape(a.title)}</a></li>'
+                for a in articles
             )
             links += '<li><a href="/private/secret.html">비공개</a></li>'
             links += '<li><a href="/about.html">회사 소개</a></li>'

@@ -34,9 +34,7 @@ class SiteSpider(SourceSpider):
             return bool(self.article_re.search(url))
         return depth > 0
 
-    def parse_listing(
-        self, response: Response, depth: int
-    ) -> Iterator[PageItem | scrapy.Request]:
+    def parse_listing(self, response: Response, depth: int) -> Iterator[PageItem | scrapy.Request]:
         if self.is_article(response.url, depth):
             yield from self.parse_page(response)
         if depth >= self.site.max_depth or not isinstance(response, TextResponse):

@@ -24,7 +24,7 @@ from crawler.urls import canonicalize_url
 
 
 class NewsSitemapSpider(SourceSpider, SitemapSpider):
-    sitemap_rules = [("", "parse_sitemap_page")]
+    sitemap_rules = (("", "parse_sitemap_page"),)
 
     def __init__(self, source: SitemapSource, context: CrawlContext, **kwargs: Any) -> None:
         super().__init__(source, context, **kwargs)

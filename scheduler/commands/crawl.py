@@ -38,9 +38,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     def render() -> Table:
         table = Table("source", "fetched", "kept", "dropped", box=None, title="crawling…")
         for name in sorted({n for n, _ in progress}):
-            table.add_row(
-                name, *(str(progress[(name, e)]) for e in ("fetched", "kept", "dropped"))
-            )
+            table.add_row(name, *(str(progress[(name, e)]) for e in ("fetched", "kept", "dropped")))
         return table
 
     # Redraw at most 4 times a second: enough to feel live, cheap on a busy crawl.

@@ -16,9 +16,25 @@ from scheduler.commands.common import UsageError, config_of, error, out
 
 # Fields shown in the readable (non-JSON) summary, in this order.
 SUMMARY_FIELDS = (
-    "title", "author", "published", "modified", "site_name", "kind", "lang", "canonical_url",
-    "topics", "relevance", "entities", "actors", "counterparts", "officials", "event_types",
-    "projects", "original_outlet", "original_url", "quality",
+    "title",
+    "author",
+    "published",
+    "modified",
+    "site_name",
+    "kind",
+    "lang",
+    "canonical_url",
+    "topics",
+    "relevance",
+    "entities",
+    "actors",
+    "counterparts",
+    "officials",
+    "event_types",
+    "projects",
+    "original_outlet",
+    "original_url",
+    "quality",
 )
 
 
@@ -63,7 +79,9 @@ def parse_fetched(value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--fetched must be ISO 8601 (e.g. 2018-12-19T15:27:00+09:00), got {value!r}") from None
+        raise UsageError(
+            f"--fetched must be ISO 8601 (e.g. 2018-12-19T15:27:00+09:00), got {value!r}"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SEOUL)
 
 

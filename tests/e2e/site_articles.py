@@ -24,8 +24,10 @@ def daegu_original() -> SiteArticle:
 
 
 def daegu_syndicated() -> SiteArticle:
-    paragraphs = ["(대구=지역뉴스) 대구시 소식을 전합니다."] + _seed_paragraphs() + [
-        "지역뉴스 제공, 다른 매체에 전재된 기사입니다."
+    paragraphs = [
+        "(대구=지역뉴스) 대구시 소식을 전합니다.",
+        *_seed_paragraphs(),
+        "지역뉴스 제공, 다른 매체에 전재된 기사입니다.",
     ]
     return SiteArticle(
         slug="daegu-hangzhou-copy",

@@ -33,7 +33,9 @@ def test_feed_crawl_indexes_relevant_articles_once(
     assert "fetched 5" in result.stdout and "irrelevant 1" in result.stdout, result.stdout
     indexed = docs(ready_store)
     assert sorted(indexed) == [
-        "busan-euckr.html", "daegu-hangzhou-copy.html", "daegu-hangzhou.html",
+        "busan-euckr.html",
+        "daegu-hangzhou-copy.html",
+        "daegu-hangzhou.html",
         "sejong-barcelona.html",
     ]
     original, copy = indexed["daegu-hangzhou.html"], indexed["daegu-hangzhou-copy.html"]
@@ -63,16 +65,17 @@ def test_a_new_article_is_the_only_page_fetched(
         SiteArticle(
             slug="seoul-helsinki",
             title="서울시, 헬싱키와 스마트시티 데이터 협력",
-            paragraphs=["서울시는 핀란드 헬싱키시와 스마트시티 데이터 공유를 위한 업무협약을 맺었다."
-                        " 양 도시는 디지털 트윈 기술을 함께 실증한다."] * 2,
+            paragraphs=[
+                "서울시는 핀란드 헬싱키시와 스마트시티 데이터 공유를 위한 업무협약을 맺었다."
+                " 양 도시는 디지털 트윈 기술을 함께 실증한다."
+            ]
+            * 2,
             published=__import__("datetime").datetime.fromisoformat("2024-06-01T09:00:00+09:00"),
         )
     )
     result = workspace.run("crawl")
     assert result.returncode == 0, result.stderr
-    assert site.fetched_paths()[before:] == [
-        "/robots.txt", "/rss.xml", "/news/seoul-helsinki.html"
-    ]
+    assert site.fetched_paths()[before:] == ["/robots.txt", "/rss.xml", "/news/seoul-helsinki.html"]
     assert "new 1" in result.stdout
     assert "seoul-helsinki.html" in docs(ready_store)
 
@@ -93,13 +96,15 @@ def test_site_crawl_follows_allowed_links_only(
     workspace: Workspace, site: FixtureSite, ready_store: SearchStore
 ) -> None:
     workspace.write_config(
-        [{
-            "name": "testilbo-site",
-            "type": "site",
-            "start_urls": [f"{site.url}/list.html"],
-            "allow": [r"/news/", r"/private/"],
-            "article_pattern": r"/news/",
-        }]
+        [
+            {
+                "name": "testilbo-site",
+                "type": "site",
+                "start_urls": [f"{site.url}/list.html"],
+                "allow": [r"/news/", r"/private/"],
+                "article_pattern": r"/news/",
+            }
+        ]
     )
     result = workspace.run("crawl")
     assert result.returncode == 0, result.stderr
@@ -114,12 +119,16 @@ def test_refused_address_is_never_fetched(
     workspace: Workspace, site: FixtureSite, ready_store: SearchStore
 ) -> None:
     workspace.write_config(
-        [{
-            "name": "testilbo-out",
-            "type": "site",
-            "start_urls": [f"{site.url}/redirect-out.html",
-                           f"http://127.0.0.2:{site.port}/list.html"],
-        }]
+        [
+            {
+                "name": "testilbo-out",
+                "type": "site",
+                "start_urls": [
+                    f"{site.url}/redirect-out.html",
+                    f"http://127.0.0.2:{site.port}/list.html",
+                ],
+            }
+        ]
     )
     result = workspace.run("crawl")
     assert "blocked" in result.stdout, result.stdout

@@ -59,12 +59,14 @@ SEED_QUERIES = [
 
 @pytest.mark.parametrize("query", SEED_QUERIES)
 def test_seed_article_is_found(indexed: SearchStore, query: str) -> None:
-    total, hits = search_articles(indexed, query)
+    _, hits = search_articles(indexed, query)
     assert hits, f"{query!r} found nothing"
     assert hits[0].url == "https://example.tistory.com/12", (query, [h.url for h in hits])
 
 
-@pytest.mark.parametrize("query", ["프로야구 역전승", "김장 김치", "바르셀로나", "스마트시티 -항저우"])
+@pytest.mark.parametrize(
+    "query", ["프로야구 역전승", "김장 김치", "바르셀로나", "스마트시티 -항저우"]
+)
 def test_seed_article_is_not_found_by_unrelated_queries(indexed: SearchStore, query: str) -> None:
     _, hits = search_articles(indexed, query)
     assert "https://example.tistory.com/12" not in [h.url for h in hits]

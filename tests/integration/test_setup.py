@@ -16,8 +16,12 @@ from crawler.templates import load_families, mappings_dir
 def articles(n: int, prefix: str = "a") -> list[Article]:
     fetched = datetime(2024, 1, 1, tzinfo=UTC)
     return [
-        Article(url=f"https://news.example/{prefix}{i}", title=f"스마트시티 {i}", text="본문",
-                fetched=fetched)
+        Article(
+            url=f"https://news.example/{prefix}{i}",
+            title=f"스마트시티 {i}",
+            text="본문",
+            fetched=fetched,
+        )
         for i in range(n)
     ]
 
@@ -56,7 +60,8 @@ def test_changed_mapping_migrates_without_losing_documents(
     assert all("up to date" in a for a in again.actions)
     # The new synonym is live on the new index.
     hits = store.request(
-        "POST", "/newswatch-articles/_search",
+        "POST",
+        "/newswatch-articles/_search",
         {"query": {"match": {"title": "Sejong"}}, "size": 0},
     )
     assert hits["hits"]["total"]["value"] == 0  # analyzer works; no 세종 in titles

@@ -13,8 +13,9 @@ from scheduler.cli import main
 
 def write_jsonl(path: Path, n: int) -> None:
     lines = [
-        json.dumps({"url": f"https://a/{i}", "title": "t", "text": "x",
-                    "fetched": "2024-01-01T00:00:00Z"})
+        json.dumps(
+            {"url": f"https://a/{i}", "title": "t", "text": "x", "fetched": "2024-01-01T00:00:00Z"}
+        )
         for i in range(n)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -40,10 +40,14 @@ watches: [{name: daegu, query: 대구 스마트시티, notify: [team]}]
         ("crawl: {alow_hosts: []}", "crawl.alow_hosts"),
         ("sources: [{name: a, type: feed}]", "sources[0].urls"),
         ("sources: [{name: a, type: rss, urls: [x]}]", "sources[0]"),
-        ("sources: [{name: a, type: feed, urls: [x], schedule: '61 * * * *'}]",
-         "sources[0].schedule"),
-        ("sources: [{name: a, type: feed, urls: [x], schedule: {interval: soon}}]",
-         "sources[0].schedule"),
+        (
+            "sources: [{name: a, type: feed, urls: [x], schedule: '61 * * * *'}]",
+            "sources[0].schedule",
+        ),
+        (
+            "sources: [{name: a, type: feed, urls: [x], schedule: {interval: soon}}]",
+            "sources[0].schedule",
+        ),
         ("sources: [{name: a, type: site, start_urls: [x], allow: ['(']}]", "sources[0].allow"),
         ("watches: [{name: w, query: q, notify: [nobody]}]", "watches[0].notify"),
         ("bogus: 1", "bogus"),

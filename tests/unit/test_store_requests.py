@@ -102,8 +102,10 @@ def test_credentials_are_sent_as_headers_to_both() -> None:
             )
             store.request("GET", "/_cluster/health")
             store.close()
-        auth = [r["headers"].get("authorization") or r["headers"].get("Authorization")
-                for r in server.requests]
+        auth = [
+            r["headers"].get("authorization") or r["headers"].get("Authorization")
+            for r in server.requests
+        ]
         assert auth == ["ApiKey c2VjcmV0", "ApiKey c2VjcmV0"], flavor
 
 

@@ -18,10 +18,14 @@ def copy_mappings(tmp_path: Path) -> Path:
 def test_families_render_with_dictionaries_and_hashes() -> None:
     families = load_families()
     assert {f.alias for f in families.values()} == {
-        "newswatch-articles", "newswatch-runs", "newswatch-watches"
+        "newswatch-articles",
+        "newswatch-runs",
+        "newswatch-watches",
+        "newswatch-alerts",
     }
     analysis = families["articles"].body["template"]["settings"]["analysis"]
-    assert "스마트시티 스마트 시티" in analysis["tokenizer"]["korean_tokenizer"]["user_dictionary_rules"]
+    rules = analysis["tokenizer"]["korean_tokenizer"]["user_dictionary_rules"]
+    assert "스마트시티 스마트 시티" in rules
     assert "시티브레인, City Brain, 城市大脑" in analysis["filter"]["korean_synonyms"]["synonyms"]
     assert load_families()["articles"].template_hash == families["articles"].template_hash
 
