@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.feed import BlogSpider, FeedSpider
+from crawler.spiders.search import SearchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemap import NewsSitemapSpider
 
@@ -12,6 +13,7 @@ SPIDERS: dict[str, type[SourceSpider]] = {
     "blog": BlogSpider,
     "sitemap": NewsSitemapSpider,
     "site": SiteSpider,
+    "search": SearchSpider,
 }
 
 __all__ = ["SPIDERS", "SourceSpider"]
