@@ -24,7 +24,9 @@ def _adapter() -> TypeAdapter[Article]:
 
 
 def article_from_mapping(doc: Mapping[str, Any]) -> Article:
-    data = {k: v for k, v in doc.items() if k not in _DERIVED_KEYS}
+    data = dict(doc)
+    for key in _DERIVED_KEYS.intersection(data):
+        del data[key]
     try:
         return _adapter().validate_python(data)
     except ValidationError as exc:

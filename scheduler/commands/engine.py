@@ -16,6 +16,7 @@ from crawler.index_setup import run_setup
 from crawler.indexing import index_articles
 from crawler.jsonl import LineError, read_articles
 from crawler.models import Article
+from crawler.prefetch import prefetch
 from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 
@@ -69,10 +70,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     with _progress() as progress:
         task = progress.add_task(f"indexing {path.name}", total=None)
+        # Two bulk chunks read ahead: parsing overlaps the engine's work on the last one.
+        ahead = prefetch(valid_articles(), depth=2 * config.search.bulk_chunk_size)
         try:
-            report = index_articles(
-                store, valid_articles(), on_result=lambda ok: progress.advance(task)
-            )
+            report = index_articles(store, ahead, on_result=lambda ok: progress.advance(task))
         finally:
             store.close()
     out.print(

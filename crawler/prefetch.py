@@ -1,0 +1,58 @@
+"""Run a producer one step ahead of its consumer, in a thread.
+
+`newswatch index` parses and validates JSON lines while the engine is busy
+with the previous bulk request: the bulk helper blocks on the socket (which
+releases the GIL), so a reader thread turns that idle wait into useful work.
+Written here because the standard library has no bounded prefetching iterator
+and the bulk helpers of both clients take a plain iterable.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_DONE = object()
+
+
+def prefetch(items: Iterable[T], depth: int) -> Iterator[T]:
+    """Yield `items` in order while a thread keeps up to `depth` of them ready.
+
+    An exception raised by the producer is re-raised in the consumer, at the
+    position where it happened. Stopping early (closing the generator) lets the
+    producer thread finish at its next put.
+    """
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_DONE)
+        except BaseException as exc:  # re-raised in the consumer
+            buffer.put(exc)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
