@@ -33,13 +33,18 @@ test-engine:
 test-engine-stop:
 	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) bash deploy/local-search/engine.sh stop
 
-# The main job. With no engine URL configured it runs on the local engine.
+CONFIG ?= $(or $(NEWSWATCH_CONFIG),newswatch.yaml)
+
+# The main job. Without a config it starts from the shipped mission config;
+# with no engine URL configured it runs on the local engine.
 run: install
-	@if [ -z "$$NEWSWATCH_SEARCH_URL" ] && ! grep -qs '^\s*url:' $${NEWSWATCH_CONFIG:-newswatch.yaml}; then \
-		$(MAKE) --no-print-directory engine; \
-	fi
-	$(BIN)/newswatch setup
-	$(BIN)/newswatch run
+	@test -f $(CONFIG) || { cp deploy/newswatch.example.yaml $(CONFIG); \
+		echo "created $(CONFIG) from deploy/newswatch.example.yaml: edit it to taste"; }
+	@if [ -z "$$NEWSWATCH_SEARCH_URL" ] && ! $(BIN)/python -c \
+		"import sys; from crawler.config import load_config; sys.exit(not load_config('$(CONFIG)').search.url)"; \
+	then $(MAKE) --no-print-directory engine; fi
+	$(BIN)/newswatch --config $(CONFIG) setup
+	$(BIN)/newswatch --config $(CONFIG) run
 
 # The whole suite: unit, integration (real local engine) and end-to-end tests.
 test: install test-engine
