@@ -11,7 +11,7 @@ TEST_ENGINE_PORT ?= 9250
 TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
 
 .PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
-        typecheck bench-index bench-extract clean
+        typecheck bench-index bench-extract bench-alerts soak clean
 
 install: $(STAMP)
 
@@ -62,6 +62,13 @@ typecheck: install
 
 bench-index: install test-engine
 	$(BIN)/python benchmarks/bench_index.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
+
+bench-alerts: install test-engine
+	$(BIN)/python benchmarks/bench_alerts.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
+
+# At least 300 scheduled crawls; prints the service's memory and runs/minute.
+soak: install test-engine
+	$(BIN)/python benchmarks/soak.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
 
 bench-extract: install
 	$(BIN)/python benchmarks/bench_extract.py $(BENCH_ARGS)

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
+
 DEFAULT_CONFIG_FILE = "newswatch.yaml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"
 SEARCH_URL_ENV = "NEWSWATCH_SEARCH_URL"
@@ -317,10 +319,6 @@ class WatchConfig(_Strict):
 
     @model_validator(mode="after")
     def _query_and_schedule(self) -> WatchConfig:
-        # The syntax lives with the alerts (scheduler.alerts.syntax, pure, no engine);
-        # imported here so a bad watch fails at load time like every other config error.
-        from scheduler.alerts.syntax import WatchSyntaxError, parse_watch_query
-
         try:
             parse_watch_query(self.query)
         except WatchSyntaxError as exc:

@@ -15,7 +15,7 @@ from crawler.config import ConfigError
 from crawler.index_setup import SetupError
 from crawler.store import EngineError
 from crawler.templates import TemplateError
-from scheduler.commands import common, crawl, engine, extract
+from scheduler.commands import alerts, common, crawl, engine, extract, kibana, service
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     engine.register(sub)
     extract.register(sub)
     crawl.register(sub)
+    alerts.register(sub)
+    service.register(sub)
+    kibana.register(sub)
     return parser
 
 

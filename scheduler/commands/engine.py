@@ -18,6 +18,7 @@ from crawler.jsonl import LineError, read_articles
 from crawler.models import Article
 from crawler.prefetch import prefetch
 from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
+from scheduler.alerts.watches import sync_watches
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 
 
@@ -44,11 +45,14 @@ def cmd_setup(args: argparse.Namespace) -> int:
     store = connect(config)
     try:
         report = run_setup(store)
+        # Watches live in the percolator index that setup just made sure of.
+        watches = sync_watches(store, config)
     finally:
         store.close()
     out.print(f"engine: {store.info.flavor} {store.info.version} at {store.url}")
     for action in report.actions:
         out.print(f"  {escape(action)}")
+    out.print(f"  {escape(watches.summary())}")
     return 0
 
 

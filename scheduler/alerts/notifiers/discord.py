@@ -1,0 +1,47 @@
+"""Discord incoming webhook: one embed per article, markdown escaped, mentions disabled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.alerts.escape import escape_discord, safe_url
+from scheduler.alerts.message import Item, Message
+from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.http import post_json
+from scheduler.alerts.render import emphasize, meta_line, shown_items
+
+# Discord's limits: 10 embeds per message, 256-character titles, 4,096-character descriptions.
+MAX_ITEMS = 10
+TITLE_CHARS = 256
+DESCRIPTION_CHARS = 4096
+
+
+def render(message: Message) -> dict[str, Any]:
+    items, more = shown_items(message, MAX_ITEMS)
+    content = escape_discord(message.headline) + (f" (and {more} more)" if more else "")
+    return {
+        "content": content,
+        "embeds": [_embed(item, message) for item in items],
+        # No @everyone, role or user pings, whatever the text says.
+        "allowed_mentions": {"parse": []},
+    }
+
+
+def _embed(item: Item, message: Message) -> dict[str, Any]:
+    snippet = emphasize(item.snippet, escape_discord, "**", "**")
+    embed: dict[str, Any] = {
+        "title": escape_discord(item.title)[:TITLE_CHARS],
+        "description": f"{escape_discord(meta_line(item))}\n{snippet}"[:DESCRIPTION_CHARS],
+        "footer": {"text": f"watch: {message.watch}"},
+    }
+    url = safe_url(item.url)
+    if url:
+        embed["url"] = url
+    return embed
+
+
+class DiscordNotifier(Notifier):
+    channel = "discord"
+
+    def send(self, message: Message) -> None:
+        post_json(self.name, self.target_url(), render(message), timeout=self.settings.timeout)

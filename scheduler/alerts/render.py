@@ -1,0 +1,41 @@
+"""Channel-neutral rendering helpers: plain text, emphasis over snippet segments, item caps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scheduler.alerts.message import Item, Message, Segments, format_kst, one_line
+
+
+def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: str) -> str:
+    """Escape every segment, then wrap the highlighted ones in the channel's own markers."""
+    parts = []
+    for text, highlighted in segments:
+        escaped = escape(text)
+        parts.append(f"{pre}{escaped}{post}" if highlighted and escaped.strip() else escaped)
+    return "".join(parts)
+
+
+def meta_line(item: Item) -> str:
+    """Outlet · published time in KST (unescaped)."""
+    return f"{one_line(item.outlet or 'unknown outlet')} · {format_kst(item.published)}"
+
+
+def shown_items(message: Message, limit: int) -> tuple[tuple[Item, ...], int]:
+    """The items a channel can fit, and how many were left out."""
+    return message.items[:limit], max(0, len(message.items) - limit)
+
+
+def text_body(message: Message) -> str:
+    """The plain-text rendering (e-mail text part, webhook `text`)."""
+    lines = [message.headline, ""]
+    for item in message.items:
+        lines.append(one_line(item.title))
+        lines.append(meta_line(item))
+        lines.append(f"watch: {message.watch}")
+        snippet = emphasize(item.snippet, lambda s: s, "«", "»")
+        if snippet:
+            lines.append(snippet)
+        lines.append(item.url)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,168 @@
+"""The timetable: one APScheduler job per enabled source, kept in step with the config.
+
+Job options, each on purpose:
+- `max_instances=1`: never two crawls of one source at once (they would fetch
+  the same pages and race on the seen store); a fire while the source still
+  runs is skipped and counted (`newswatch_runs_skipped_total`).
+- `coalesce=True`: after downtime, all the missed fires of a source collapse
+  into one run; one crawl catches up everything a feed or sitemap lists, so
+  running it N times back to back would only fetch the same listing N times.
+- `misfire_grace_time` (crawl.misfire_grace_time, default None = no limit):
+  a late run is still worth doing for news, so by default a missed run always
+  runs once when the service is back; a bound drops runs that are too late.
+- jitter (crawl.jitter): each fire moves up to that many seconds later, so
+  sources on the same schedule do not start in the same second.
+
+Jobs live in a persistent store and carry `key`, a digest of the schedule
+settings they were built from: at start and at reload a job whose key is
+unchanged is kept as it is (its next run time, and an adapted interval,
+survive a restart); a changed one is replaced, a removed one deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import Config, Source
+from scheduler.service.settings import adaptive_bounds, interval_of
+
+log = logging.getLogger(__name__)
+
+SEOUL = ZoneInfo("Asia/Seoul")
+# Textual reference, so the persistent job store can find the function again.
+JOB_FUNCTION = "scheduler.service.jobs:run_source"
+# When a run is productive the interval is halved (catch the follow-ups of a
+# breaking story soon); when quiet it grows by half (back off gently). Failed
+# runs leave it alone: a failure says nothing about how much news there is.
+ADAPT_FASTER, ADAPT_SLOWER = 0.5, 1.5
+
+
+@dataclass
+class Reconciled:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        parts = [
+            f"{what} {', '.join(names)}"
+            for what, names in (
+                ("added", self.added),
+                ("changed", self.changed),
+                ("removed", self.removed),
+            )
+            if names
+        ]
+        return "; ".join(parts) or "no schedule changes"
+
+
+def schedule_key(config: Config, source: Source) -> str:
+    """Digest of everything that shapes a source's job (not its crawl settings)."""
+    shape: dict[str, Any] = {
+        "schedule": source.schedule
+        if isinstance(source.schedule, str)
+        else source.schedule.interval,
+        "adaptive": adaptive_bounds(source),
+        "jitter": config.crawl.jitter,
+        "misfire": config.crawl.misfire_grace_time,
+    }
+    return hashlib.sha1(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def build_trigger(source: Source, jitter: float, interval: float | None = None) -> BaseTrigger:
+    seconds = interval if interval is not None else interval_of(source)
+    if seconds is None:
+        assert isinstance(source.schedule, str)
+        cron = CronTrigger.from_crontab(source.schedule, timezone=SEOUL)
+        cron.jitter = jitter or None  # from_crontab() takes no jitter argument
+        return cron
+    return IntervalTrigger(seconds=seconds, timezone=SEOUL, jitter=jitter or None)
+
+
+def reconcile(scheduler: BaseScheduler, config: Config) -> Reconciled:
+    report = Reconciled()
+    existing = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
+    for source in config.sources:
+        if not source.enabled:
+            continue
+        key = schedule_key(config, source)
+        job = existing.pop(source.name, None)
+        if job is not None and job.kwargs.get("key") == key:
+            report.kept.append(source.name)
+            continue
+        scheduler.add_job(
+            JOB_FUNCTION,
+            build_trigger(source, config.crawl.jitter),
+            id=source.name,
+            name=source.name,
+            kwargs={"source": source.name, "key": key},
+            jobstore="default",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=config.crawl.misfire_grace_time,
+        )
+        (report.added if job is None else report.changed).append(source.name)
+    for name in existing:
+        scheduler.remove_job(name, jobstore="default")
+        report.removed.append(name)
+    return report
+
+
+def current_interval(scheduler: BaseScheduler, name: str) -> float | None:
+    job = scheduler.get_job(name, jobstore="default")
+    if job is None or not isinstance(job.trigger, IntervalTrigger):
+        return None
+    return float(job.trigger.interval.total_seconds())
+
+
+def adapt(
+    scheduler: BaseScheduler, config: Config, source: Source, *, productive: bool
+) -> float | None:
+    """Shorten or lengthen an adaptive source's interval; the new interval, or None."""
+    bounds = adaptive_bounds(source)
+    now = current_interval(scheduler, source.name)
+    if bounds is None or now is None:
+        return now
+    wanted = now * (ADAPT_FASTER if productive else ADAPT_SLOWER)
+    new = min(max(wanted, bounds[0]), bounds[1])
+    if abs(new - now) > 1e-6:
+        trigger = build_trigger(source, config.crawl.jitter, new)
+        scheduler.reschedule_job(source.name, jobstore="default", trigger=trigger)
+        log.info("source %s: interval %.0f s -> %.0f s", source.name, now, new)
+    return new
+
+
+def window_opening(active_hours: str | None, now: datetime, jitter: float) -> datetime | None:
+    """None when `now` is inside the window; else when the window next opens (plus jitter)."""
+    if active_hours is None:
+        return None
+    start_text, end_text = active_hours.split("-")
+    start, end = _clock(start_text), _clock(end_text)
+    local = now.astimezone(SEOUL)
+    clock = local.time()
+    inside = start <= clock < end if start <= end else (clock >= start or clock < end)
+    if inside:
+        return None
+    opening = datetime.combine(local.date(), start, tzinfo=SEOUL)
+    if opening <= local:
+        opening += timedelta(days=1)
+    return opening + timedelta(seconds=random.uniform(0, jitter))
+
+
+def _clock(text: str) -> time:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return time.max if hours == 24 else time(hours, minutes)

@@ -1,0 +1,122 @@
+"""Messages per channel: the fields are there, and crawled text cannot inject markup."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from scheduler.alerts.deliver import RetrySettings
+from scheduler.alerts.escape import safe_url
+from scheduler.alerts.message import Item, Message, format_kst, segments_from_highlight
+from scheduler.alerts.notifiers import discord, slack, teams, telegram, webhook
+from scheduler.alerts.notifiers.email import build_email
+
+HOSTILE = (
+    "*굵게* _기울임_ ~취소~ `코드` <!channel> <https://evil.example|클릭> "
+    "[링크](javascript:alert(1)) @everyone <script>alert(1)</script> # 제목 > 인용"
+)
+
+
+def item(url: str = "https://news.example.kr/a/1?x=1&y=2") -> Item:
+    return Item(
+        title=HOSTILE,
+        url=url,
+        outlet="내일<b>신문</b>",
+        published=datetime(2018, 12, 19, 6, 27, tzinfo=UTC),
+        snippet=(("대구시가 ", False), ("스마트시티", True), (f"를 {HOSTILE}", False)),
+    )
+
+
+def message(*items: Item) -> Message:
+    return Message(key="d-abc", watch="daegu <watch>", items=items or (item(),))
+
+
+def test_highlights_are_parsed_from_html_encoded_fragments() -> None:
+    fragments = [
+        "대구 <em>스마트</em><em>시티</em>를 &lt;em&gt;가짜&lt;&#x2F;em&gt;",
+        "둘째 <em>조각</em>",
+    ]
+    assert segments_from_highlight(fragments) == (
+        ("대구 ", False),
+        ("스마트시티", True),
+        ("를 <em>가짜</em>", False),
+        (" … 둘째 ", False),
+        ("조각", True),
+    )
+
+
+def test_published_time_is_shown_in_kst() -> None:
+    assert format_kst(datetime(2018, 12, 19, 6, 27, tzinfo=UTC)) == "2018-12-19 15:27 KST"
+
+
+def test_slack_escapes_control_characters_and_formatting() -> None:
+    payload = json.dumps(slack.render(message()), ensure_ascii=False)
+    for injected in ("<!channel>", "<https://evil", "*굵게*", "_기울임_", "`코드`", "<script>"):
+        assert injected not in payload
+    assert "*스마트시티*" in payload  # our own emphasis survives
+    assert "<https://news.example.kr/a/1?x=1&y=2|" in payload
+    assert "2018-12-19 15:27 KST" in payload and "daegu &lt;watch&gt;" in payload
+
+
+def test_discord_escapes_markdown_and_disables_mentions() -> None:
+    payload = discord.render(message())
+    assert payload["allowed_mentions"] == {"parse": []}
+    text = json.dumps(payload, ensure_ascii=False)
+    assert "@everyone" not in text and "[링크](javascript" not in text and "*굵게*" not in text
+    assert "**스마트시티**" in payload["embeds"][0]["description"]
+    assert payload["embeds"][0]["url"].startswith("https://news.example.kr/")
+
+
+def test_teams_card_has_no_markdown_from_the_page() -> None:
+    card = teams.render(message())["attachments"][0]["content"]
+    text = json.dumps(card, ensure_ascii=False)
+    assert "[링크](" not in text and "*굵게*" not in text and "<script>" not in text
+    assert "**스마트시티**" in text and "(https://news.example.kr/a/1?x=1&y=2)" in text
+
+
+def test_email_html_is_escaped_and_has_a_text_part() -> None:
+    mail = build_email(message(), "nw@example.org", ["a@example.org"])
+    html_part = mail.get_body(("html",))
+    text_part = mail.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    html = html_part.get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>신문" not in html
+    assert "<mark>스마트시티</mark>" in html
+    assert "«스마트시티»" in text_part.get_content()
+    assert mail["Message-ID"] == "<d-abc@newswatch>" and "\n" not in str(mail["Subject"])
+
+
+def test_telegram_html_mode_is_escaped() -> None:
+    text = telegram.render(message(), "42")["text"]
+    assert "<script>" not in text and "<b>스마트시티</b>" in text
+    assert 'href="https://news.example.kr/a/1?x=1&amp;y=2"' in text
+
+
+def test_non_http_links_are_not_linked() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    hostile = message(item(url="javascript:alert(1)"))
+    assert "<javascript" not in json.dumps(slack.render(hostile), ensure_ascii=False)
+    assert "href" not in telegram.render(hostile, "1")["text"]
+    assert "url" not in discord.render(hostile)["embeds"][0]
+
+
+def test_webhook_body_and_signature() -> None:
+    body = webhook.render(message())
+    assert body["id"] == "d-abc" and body["articles"][0]["highlights"] == ["스마트시티"]
+    assert webhook.sign("k", "1700000000", b"{}") == webhook.sign("k", "1700000000", b"{}")
+    assert webhook.sign("k", "1700000000", b"{}") != webhook.sign("k", "1700000001", b"{}")
+
+
+def test_digests_respect_channel_item_limits() -> None:
+    many = message(*[item() for _ in range(30)])
+    digest = Message(key=many.key, watch=many.watch, items=many.items, digest=True)
+    assert len(discord.render(digest)["embeds"]) == discord.MAX_ITEMS
+    assert "(and 20 more)" in discord.render(digest)["content"]
+    assert len(telegram.render(digest, "1")["text"]) <= telegram.MESSAGE_CHARS
+
+
+def test_backoff_doubles_up_to_the_cap_and_honours_retry_after() -> None:
+    retry = RetrySettings(base_seconds=30, max_seconds=1800)
+    assert [retry.delay(n, None).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert retry.delay(20, None) == timedelta(seconds=1800)
+    assert retry.delay(1, 300.0) == timedelta(seconds=300)
