@@ -48,10 +48,13 @@ def run_checks(
 
 
 def _check_nori(store: SearchStore) -> Check:
+    body = {"tokenizer": "nori_tokenizer", "text": "스마트시티를"}
     try:
-        result = store.request(
-            "POST", "/_analyze", {"tokenizer": "nori_tokenizer", "text": "스마트시티를"}
-        )
+        # Through the articles alias when it exists: the crawler's least-privilege
+        # role may analyze on its own indices, not cluster-wide.
+        result = store.request("POST", "/newswatch-articles/_analyze", body, ignore=(404,))
+        if result is None:
+            result = store.request("POST", "/_analyze", body)
     except EngineError as exc:
         return Check("Korean analysis (Nori)", False, f"nori_tokenizer unavailable: {exc}")
     tokens = [t["token"] for t in result.get("tokens", [])]
