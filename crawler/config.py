@@ -97,6 +97,8 @@ class CrawlConfig(_Strict):
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=9464, ge=0, le=65535)
     log_format: Literal["text", "json"] = "text"
+    # Notifier names told when a source is flagged stale/failing or recovers.
+    health_notify: list[str] = Field(default_factory=list)
 
 
 class IntervalSchedule(_Strict):
@@ -356,6 +358,12 @@ class Config(_Strict):
     def _cross_references(self) -> Config:
         _require_unique([s.name for s in self.sources], "sources", "source name")
         _require_unique([w.name for w in self.watches], "watches", "watch name")
+        for name in self.crawl.health_notify:
+            if name not in self.notifiers:
+                raise ValueError(
+                    f"crawl.health_notify: unknown notifier {name!r} "
+                    f"(known: {', '.join(sorted(self.notifiers)) or 'none'})"
+                )
         for i, watch in enumerate(self.watches):
             for name in watch.notify:
                 if name not in self.notifiers:

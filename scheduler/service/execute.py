@@ -91,6 +91,7 @@ class RunExecutor:
         paths: ServicePaths,
         stop: threading.Event,
         slots: Slots,
+        on_finished: Callable[[RunRecord], None] | None = None,
     ) -> None:
         self._snapshot = snapshot
         self._scheduler = scheduler
@@ -101,6 +102,7 @@ class RunExecutor:
         self._paths = paths
         self._stop = stop
         self._slots = slots
+        self._on_finished = on_finished
         self._host = socket.gethostname()
         self._active = 0
         self._idle = threading.Condition()
@@ -224,3 +226,5 @@ class RunExecutor:
         self._history.save_state(source.name, interval, sorted(flags))
         if not self._stop.is_set():
             self._shipper.ship()
+            if self._on_finished is not None:
+                self._on_finished(run)

@@ -21,6 +21,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from crawler.config import Config, ConfigError, config_path, load_config
 from crawler.spool import Spool
 from scheduler.service import jobs, timetable
+from scheduler.service.alerting import AlertSweeper
 from scheduler.service.control import ServiceLock, record_reload, write_json
 from scheduler.service.execute import RunExecutor, Slots, Snapshot
 from scheduler.service.health import FlagListener, HealthMonitor
@@ -108,6 +109,8 @@ class Service:
         recover_interrupted(history, config.crawl.stop_timeout)
         metrics = ServiceMetrics()
         health = HealthMonitor(history, metrics, config.crawl.failures_before_flag)
+        sweeper = AlertSweeper(lambda: self._snap.config)
+        health.add_listener(sweeper.notify_flag)
         for listener in self._listeners:
             health.add_listener(listener)
         self._seed_metrics(config, history, metrics, paths)
@@ -125,6 +128,8 @@ class Service:
             paths=paths,
             stop=self._stop,
             slots=self._slots,
+            # A crawl that indexed something is swept at once, not at the next tick.
+            on_finished=lambda run: sweeper.kick(scheduler) if run.counts.get("new") else None,
         )
         self._executor = executor
         jobs.bind(executor)
@@ -140,6 +145,7 @@ class Service:
             max_instances=1,
             coalesce=True,
         )
+        sweeper.install(scheduler)
         scheduler.resume()
         server = self._start_metrics(config, metrics)
         write_json(
@@ -161,6 +167,7 @@ class Service:
             self._loop(paths)
         finally:
             self._shutdown(shipper, server, history, paths)
+            sweeper.close()
 
     def _build_scheduler(self, config: Config, metrics: ServiceMetrics) -> BackgroundScheduler:
         scheduler = _Scheduler(

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from tests.e2e.site_articles import all_articles
 from tests.fixture_site import FixtureSite
+
+if TYPE_CHECKING:
+    from tests.e2e.service_process import ServiceProcess
 
 NEWSWATCH = [sys.executable, "-m", "scheduler.cli"]
 # A crawl of the fixture site takes 2-5 s; 120 s means something hangs.
@@ -67,3 +70,21 @@ class Workspace:
 @pytest.fixture()
 def workspace(tmp_path: Path, ready_store: Any, engine: str) -> Workspace:
     return Workspace(root=tmp_path, engine_url=engine)
+
+
+@pytest.fixture()
+def service_factory(workspace: Workspace) -> Iterator[Callable[[], ServiceProcess]]:
+    started: list[ServiceProcess] = []
+
+    def start() -> ServiceProcess:
+        from tests.e2e.service_process import ServiceProcess
+
+        service = ServiceProcess(workspace)
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:  # a failed test must not leave a service running
+        if service.proc.poll() is None:
+            service.proc.kill()
+            service.proc.wait(10)
