@@ -103,6 +103,14 @@ def reconcile(scheduler: BaseScheduler, config: Config) -> Reconciled:
         if job is not None and job.kwargs.get("key") == key:
             report.kept.append(source.name)
             continue
+        # A source new to the job store crawls right away (within the jitter), not
+        # one whole interval or cron period later: a fresh install or a newly added
+        # source should show articles in minutes. Known sources keep their times.
+        first: dict[str, Any] = {}
+        if job is None:
+            first["next_run_time"] = datetime.now(SEOUL) + timedelta(
+                seconds=random.uniform(0, config.crawl.jitter)
+            )
         scheduler.add_job(
             JOB_FUNCTION,
             build_trigger(source, config.crawl.jitter),
@@ -114,6 +122,7 @@ def reconcile(scheduler: BaseScheduler, config: Config) -> Reconciled:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=config.crawl.misfire_grace_time,
+            **first,
         )
         (report.added if job is None else report.changed).append(source.name)
     for name in existing:

@@ -106,7 +106,9 @@ def test_each_source_runs_on_schedule_one_at_a_time(
     assert code == 0, service.log()
     for name, every in INTERVALS.items():
         done = finished(workspace, name)
-        expected = int(WINDOW_SECONDS // every)
+        # One fire at start (a source new to the job store runs at once), then one
+        # per interval.
+        expected = int(WINDOW_SECONDS // every) + 1
         # A fire while the previous run of the source still runs is skipped
         # (max_instances=1): on a loaded machine a crawl can outlast its interval.
         skipped = metric(body, "newswatch_runs_skipped_total", source=name, reason="still_running")
@@ -283,4 +285,6 @@ def test_a_second_service_on_the_same_state_is_refused(
     again = workspace.run("run")
     assert again.returncode == 1 and "already uses" in again.stderr, again.stderr
     assert service.stop()[0] == 0
-    assert not runs(workspace)
+    # Only the first service's start-up run, if any (the refused one ran nothing).
+    assert len(runs(workspace)) <= 1
+    assert all(r.status in ("ok", "interrupted") for r in runs(workspace))
