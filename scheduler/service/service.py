@@ -48,7 +48,7 @@ STOP_MARGIN = 5.0
 RESTART_ONLY = ("state_dir", "job_store_url", "metrics_host", "metrics_port", "log_format")
 
 
-class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler is untyped
+class ServiceScheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler is untyped
     """APScheduler 3.11's loop looks for due jobs once more after `shutdown()` (it checks
     the state only after that look) and logs an error submitting them to the executor
     it just shut down; a stopped scheduler here just stops."""
@@ -170,7 +170,7 @@ class Service:
             sweeper.close()
 
     def _build_scheduler(self, config: Config, metrics: ServiceMetrics) -> BackgroundScheduler:
-        scheduler = _Scheduler(
+        scheduler = ServiceScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(url=job_store_url(config)),
                 "volatile": MemoryJobStore(),

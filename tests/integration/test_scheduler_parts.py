@@ -23,6 +23,7 @@ from scheduler.service.isolation import ChildSpec, CrawlChild
 from scheduler.service.metrics import ServiceMetrics
 from scheduler.service.recovery import recover_interrupted
 from scheduler.service.runs import RunHistory, RunRecord, now_utc
+from scheduler.service.service import ServiceScheduler
 
 SEOUL = timetable.SEOUL
 
@@ -41,7 +42,9 @@ def make_scheduler(tmp_path: Path) -> Iterator[Any]:
 
     def make() -> BackgroundScheduler:
         store = SQLAlchemyJobStore(url=f"sqlite:///{tmp_path / 'jobs.sqlite'}")
-        scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=SEOUL)
+        # The service's scheduler class: a plain BackgroundScheduler would run due
+        # jobs once more while shutting down and move their next-run times.
+        scheduler = ServiceScheduler(jobstores={"default": store}, timezone=SEOUL)
         scheduler.start(paused=True)  # paused: nothing fires during the test
         started.append(scheduler)
         return scheduler
