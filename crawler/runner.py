@@ -162,6 +162,7 @@ def _indexer_counts(indexer: BufferedIndexer) -> dict[str, int]:
     return {
         "indexed": stats.indexed_new + stats.indexed_updated,
         "spooled": stats.spooled,
+        "replayed": stats.replayed,
         "index_failed": stats.failed,
     }
 
@@ -172,6 +173,16 @@ _SCRAPY_ERROR_PREFIXES = {
     "spider_exceptions/": "spider",
     "netguard/blocked/": "blocked",
 }
+# Final HTTP errors, one per page: what HttpErrorMiddleware refused to pass to the
+# spider. Not `downloader/response_status_count/`, which also counts every retried
+# 500/429 (a page that failed three times, or was rate-limited once and then
+# fetched, is not three errors or one) and robots.txt answers (a site without
+# robots.txt is not an error).
+_HTTP_ERROR_PREFIX = "httperror/response_ignored_status_count/"
+# Deliberate refusals raised as IgnoreRequest in a downloader middleware (the SSRF
+# guard, robots.txt): Scrapy also counts them as download exceptions, but each is
+# already counted under its own name (blocked:<reason>, skipped robots_txt).
+_NOT_DOWNLOAD_ERRORS = frozenset({"scrapy.exceptions.IgnoreRequest"})
 
 
 def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
@@ -184,13 +195,11 @@ def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
             summary.errors_by_kind[key.removeprefix("newswatch/errors/")] += value
         elif key.startswith("newswatch/"):
             summary.counts[key.removeprefix("newswatch/")] += value
-        elif key.startswith("downloader/response_status_count/"):
-            status = key.rsplit("/", 1)[1]
-            if status.isdigit() and int(status) >= 400:
-                summary.errors_by_kind[f"http_{status}"] += value
+        elif key.startswith(_HTTP_ERROR_PREFIX):
+            summary.errors_by_kind[f"http_{key.removeprefix(_HTTP_ERROR_PREFIX)}"] += value
         elif key == "robotstxt/forbidden":
             summary.skipped_by_reason["robots_txt"] += value
         else:
             for prefix, kind in _SCRAPY_ERROR_PREFIXES.items():
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key.removeprefix(prefix) not in _NOT_DOWNLOAD_ERRORS:
                     summary.errors_by_kind[f"{kind}:{key.removeprefix(prefix)}"] += value

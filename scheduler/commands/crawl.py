@@ -70,8 +70,9 @@ def print_summary(summary: CrawlSummary, *, dry_run: bool) -> None:
     else:
         # Bulk actions, not articles: demoting an earlier story original is an update too.
         out.print(
-            f"  bulk actions: indexed {c['indexed']}, spooled {c['spooled']} "
-            f"(waiting in spool: {summary.spool_pending}), failed {c['index_failed']}"
+            f"  bulk actions: indexed {c['indexed']}, spooled {c['spooled']}, "
+            f"replayed from spool {c['replayed']} (waiting in spool: {summary.spool_pending}), "
+            f"failed {c['index_failed']}"
         )
         if summary.engine is None:
             err.print("[yellow]engine unreachable: articles kept in the spool for the next run[/]")

@@ -7,6 +7,19 @@ from datetime import datetime
 from tests.conftest import SEED_FILE
 from tests.fixture_site import SiteArticle
 
+__all__ = [
+    "SiteArticle",
+    "all_articles",
+    "baseball",
+    "busan_euc_kr",
+    "daegu_original",
+    "daegu_syndicated",
+    "daegu_tistory_repost",
+    "fault_site_articles",
+    "incheon_throttled",
+    "sejong_mou",
+]
+
 
 def _seed_paragraphs() -> list[str]:
     lines = [line.strip() for line in SEED_FILE.read_text(encoding="utf-8").splitlines()]
@@ -82,3 +95,40 @@ def busan_euc_kr() -> SiteArticle:
 
 def all_articles() -> list[SiteArticle]:
     return [daegu_original(), daegu_syndicated(), sejong_mou(), baseball(), busan_euc_kr()]
+
+
+def daegu_tistory_repost() -> SiteArticle:
+    """A Tistory blog post quoting the Daegu article with its own intro and outro (the seed's
+    shape): the same story as the original and its syndicated copy."""
+    return SiteArticle(
+        slug="245",
+        title="권영진 대구시장 중국 항저우 알리바바 본사 방문",
+        paragraphs=[
+            "오늘은 스마트시티 관련해서 인상 깊게 읽은 기사를 옮겨 둡니다.",
+            *_seed_paragraphs(),
+            "대구도 시티브레인 같은 교통 데이터 플랫폼을 빨리 도입했으면 좋겠네요.",
+        ],
+        published=datetime.fromisoformat("2018-12-20T09:10:00+09:00"),
+        author="스마트시티 다이어리",
+        layout="tistory",
+    )
+
+
+def incheon_throttled() -> SiteArticle:
+    """An article whose first request the fault site answers with 429 (Retry-After: 1)."""
+    return SiteArticle(
+        slug="incheon-dubai",
+        title="인천시, 두바이와 스마트시티 협력 양해각서 체결",
+        paragraphs=[
+            "인천시는 아랍에미리트 두바이 정부와 스마트시티 분야 협력을 위한 양해각서(MOU)를 "
+            "체결했다고 밝혔다.",
+            "두 도시는 송도국제도시의 스마트 교통 운영 경험과 두바이의 블록체인 행정 서비스를 "
+            "서로 공유하고, 공동 실증 사업을 추진하기로 했다.",
+        ],
+        published=datetime.fromisoformat("2024-02-20T11:00:00+09:00"),
+    )
+
+
+def fault_site_articles() -> list[SiteArticle]:
+    """The fault site's articles: the usual five, a Tistory repost and a rate-limited page."""
+    return [*all_articles(), daegu_tistory_repost(), incheon_throttled()]

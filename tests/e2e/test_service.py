@@ -116,9 +116,10 @@ def test_each_source_runs_on_schedule_one_at_a_time(
             f"{name}: {len(done)} runs + {skipped:.0f} skipped (still running) in "
             f"{WINDOW_SECONDS:.0f} s, every {every} s (expected {expected} fires)"
         )
-        # One fewer: the last fire may land after the window; one more: the clock of
-        # the window starts after the service's own start-up.
-        assert expected - 1 <= len(done) + skipped <= expected + 1, done
+        # Up to two fewer: the last fire may land after the window, and on a loaded
+        # 2-core machine a fire can coalesce with the next; one more: the window's
+        # clock starts after the service's own start-up.
+        assert expected - 2 <= len(done) + skipped <= expected + 1, done
         assert len(done) >= expected // 2, done
         assert all(r.status in ("ok", "interrupted") for r in done), done
         assert_never_overlapping(done)

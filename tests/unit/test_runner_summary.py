@@ -1,0 +1,39 @@
+"""How Scrapy's stats become the crawl summary's errors and skips (crawler.runner)."""
+
+from __future__ import annotations
+
+from crawler.runner import CrawlSummary, _accumulate
+
+
+def test_http_errors_are_counted_once_per_page_and_refusals_once() -> None:
+    stats = {
+        # every response, retries and robots.txt included: not the summary's figures
+        "downloader/response_status_count/200": 9,
+        "downloader/response_status_count/404": 2,  # a page and robots.txt
+        "downloader/response_status_count/429": 5,  # 1 + 3 waits, and one throttled once
+        "downloader/response_status_count/500": 3,  # 1 + 2 retries
+        # what reached the spider as an error: one per page
+        "httperror/response_ignored_status_count/404": 1,
+        "httperror/response_ignored_status_count/429": 1,
+        "httperror/response_ignored_status_count/500": 1,
+        # the SSRF guard's refusals, which Scrapy also counts as download exceptions
+        "netguard/blocked": 2,
+        "netguard/blocked/loopback": 2,
+        "robotstxt/forbidden": 1,
+        "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 3,
+        "downloader/exception_type_count/twisted.internet.error.TimeoutError": 1,
+        "newswatch/errors/decompressed_too_large": 1,
+        "newswatch/fetched": 8,
+    }
+    summary = CrawlSummary(sources=["s"])
+    _accumulate(summary, stats)
+    assert dict(summary.errors_by_kind) == {
+        "http_404": 1,
+        "http_429": 1,
+        "http_500": 1,
+        "blocked:loopback": 2,
+        "download:twisted.internet.error.TimeoutError": 1,
+        "decompressed_too_large": 1,
+    }
+    assert dict(summary.skipped_by_reason) == {"robots_txt": 1}
+    assert summary.counts["fetched"] == 8
