@@ -11,7 +11,7 @@ TEST_ENGINE_PORT ?= 9250
 TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
 
 .PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
-        typecheck bench-index bench-extract bench-alerts soak clean
+        typecheck bench-index bench-extract bench-alerts bench-crawl soak clean
 
 install: $(STAMP)
 
@@ -65,6 +65,9 @@ bench-index: install test-engine
 
 bench-alerts: install test-engine
 	$(BIN)/python benchmarks/bench_alerts.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
+
+bench-crawl: install test-engine
+	$(BIN)/python benchmarks/bench_crawl.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
 
 # At least 300 scheduled crawls; prints the service's memory and runs/minute.
 soak: install test-engine

@@ -130,6 +130,8 @@ _BINARY_MAGIC = {
 # A control byte share above 10 % in the first kilobytes means binary data, not text.
 _MAX_CONTROL_RATIO = 0.10
 _SNIFF_WINDOW = 4096
+# Control bytes that never occur in text: below TAB, and between CR and space.
+_CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 
 
 def sniff_is_html(body: bytes) -> str | None:
@@ -142,7 +144,8 @@ def sniff_is_html(body: bytes) -> str | None:
         if body.startswith(magic):
             return f"the body is {what}, not HTML"
     head = body[:_SNIFF_WINDOW]
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    # Counted by bytes.translate (C speed): a Python loop over 4 KB cost ~0.2 ms a page.
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if controls > len(head) * _MAX_CONTROL_RATIO:
         return "the body is binary data, not HTML"
     if b"<" not in head and b"<" not in body[:1_000_000]:
