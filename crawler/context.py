@@ -6,7 +6,8 @@ argument (pipelines read it from the spider), and closed when the crawl ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
@@ -27,11 +28,16 @@ class CrawlContext:
     indexer: BufferedIndexer | None
     spool: Spool | None = None
     dry_run: bool = False
+    # One thread sends bulk batches, in order, off the reactor thread.
+    sender: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
+    )
 
     @property
     def state_dir(self) -> Path:
         return self.config.crawl.state_dir
 
     def close(self) -> None:
+        self.sender.shutdown(wait=True)
         self.seen.close()
         self.stories.close()

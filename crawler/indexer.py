@@ -88,7 +88,15 @@ class BufferedIndexer:
             )
 
     def flush(self) -> None:
+        self.send(self.take())
+
+    def take(self) -> list[Action]:
+        """Hand over the buffered actions (to `send` them elsewhere, e.g. in a thread)."""
         batch, self._buffer = self._buffer, []
+        return batch
+
+    def send(self, batch: list[Action]) -> None:
+        """Index one batch now, or spool it. Callers keep sends in order, one at a time."""
         if not batch:
             return
         if self._store is None:

@@ -6,6 +6,7 @@ Pipelines never issue requests. Each counts what it keeps and what it drops
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import Any
@@ -23,6 +24,9 @@ from crawler.urls import canonicalize_url
 log = logging.getLogger(__name__)
 
 STAT = "newswatch"
+# Batches queued or in flight before the pipeline waits: two keep the engine busy
+# while the next batch fills; more would only hold articles in memory.
+MAX_FLUSHES_IN_FLIGHT = 2
 
 
 class _Pipeline:
@@ -131,14 +135,21 @@ class IndexPipeline(_Pipeline):
 
     Safe means indexed or written to the durable spool: marking earlier would
     lose an article if the process died between marking and flushing.
+
+    Bulk requests are sent from the crawl's one sender thread, so downloads and
+    extraction go on while the engine works (a blocking flush stalled Scrapy
+    for ~0.5 s per 500 articles and made AutoThrottle slow every site down).
+    One thread keeps batches in order; the seen marks happen back here, on
+    the reactor thread that owns the seen-store.
     """
 
     def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
         super().__init__(context, stats)
         self.pending: list[Article] = []
         self.batch_size = context.config.search.bulk_chunk_size
+        self.in_flight: list[asyncio.Future[None]] = []
 
-    def process_item(self, item: Any) -> Article:
+    async def process_item(self, item: Any) -> Article:
         article: Article = item
         if self.context.indexer is None:  # dry run
             self.inc("would_index")
@@ -146,19 +157,32 @@ class IndexPipeline(_Pipeline):
         self.context.indexer.add(article.to_action())
         self.pending.append(article)
         if len(self.pending) >= self.batch_size:
-            self.flush()
+            self.start_flush()
+            if len(self.in_flight) > MAX_FLUSHES_IN_FLIGHT:
+                # Back-pressure: a slow engine slows the crawl instead of filling memory.
+                await self.in_flight[0]
         return article
 
-    def flush(self) -> None:
-        if self.context.indexer is None:
+    def start_flush(self) -> None:
+        indexer = self.context.indexer
+        if indexer is None:
             return
-        self.context.indexer.flush()
-        for article in self.pending:
-            mark_seen(self.context, article)
-        self.pending.clear()
+        articles, self.pending = self.pending, []
+        actions = indexer.take()
+        sent = asyncio.wrap_future(self.context.sender.submit(indexer.send, actions))
+        done = asyncio.ensure_future(self._mark_when_sent(sent, articles))
+        self.in_flight.append(done)
+        done.add_done_callback(self.in_flight.remove)
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def _mark_when_sent(self, sent: asyncio.Future[None], articles: list[Article]) -> None:
+        await sent
+        for article in articles:
+            mark_seen(self.context, article)
+
+    async def close_spider(self) -> None:
+        if self.pending:
+            self.start_flush()
+        await asyncio.gather(*self.in_flight)
 
 
 def mark_seen(context: CrawlContext, article: Article) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -80,7 +81,9 @@ def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchSto
             store = SearchStore.connect(config.search)
         except EngineError as exc:
             log.warning("%s; articles will be spooled in %s", exc, state / "spool")
-        indexer = BufferedIndexer(store, spool, batch_size=config.search.bulk_chunk_size)
+        # The index pipeline decides when to send (from its sender thread); the
+        # indexer itself must never flush on the reactor thread, hence no size limit.
+        indexer = BufferedIndexer(store, spool, batch_size=sys.maxsize)
         # What an earlier run could not index goes first, so newer copies win.
         indexer.replay_spool()
     context = CrawlContext(
