@@ -52,8 +52,21 @@ def index_articles(
     chunk_size: int | None = None,
     on_result: Callable[[bool], None] | None = None,
 ) -> IndexReport:
+    return index_actions(
+        store, article_actions(articles, index), chunk_size=chunk_size, on_result=on_result
+    )
+
+
+def index_actions(
+    store: SearchStore,
+    actions: Iterable[dict[str, Any]],
+    *,
+    chunk_size: int | None = None,
+    on_result: Callable[[bool], None] | None = None,
+) -> IndexReport:
+    """Bulk-index ready actions (e.g. built ahead in another thread by `prefetch`)."""
     report = IndexReport()
-    for ok, item in store.bulk(_actions(articles, index), chunk_size=chunk_size):
+    for ok, item in store.bulk(actions, chunk_size=chunk_size):
         report.record(ok, item)
         if on_result:
             on_result(ok)
@@ -62,6 +75,8 @@ def index_articles(
     return report
 
 
-def _actions(articles: Iterable[Article], index: str) -> Iterator[dict[str, Any]]:
+def article_actions(
+    articles: Iterable[Article], index: str = ARTICLES_ALIAS
+) -> Iterator[dict[str, Any]]:
     for article in articles:
         yield article.to_action(index)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crawler.doctor import run_checks
 from crawler.index_setup import run_setup
-from crawler.indexing import index_articles
+from crawler.indexing import article_actions, index_actions
 from crawler.jsonl import LineError, read_articles
 from crawler.models import Article
 from crawler.prefetch import prefetch
@@ -74,10 +74,13 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     with _progress() as progress:
         task = progress.add_task(f"indexing {path.name}", total=None)
-        # Two bulk chunks read ahead: parsing overlaps the engine's work on the last one.
-        ahead = prefetch(valid_articles(), depth=2 * config.search.bulk_chunk_size)
+        # Two bulk chunks read, validated and turned into actions ahead, in a thread:
+        # that work overlaps the engine's work on the previous chunk.
+        ahead = prefetch(
+            article_actions(valid_articles()), depth=2 * config.search.bulk_chunk_size
+        )
         try:
-            report = index_articles(store, ahead, on_result=lambda ok: progress.advance(task))
+            report = index_actions(store, ahead, on_result=lambda ok: progress.advance(task))
         finally:
             store.close()
     out.print(
