@@ -31,11 +31,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from crawler.closing import Closing
 from crawler.models import Article
 
 # Characters per shingle, over whitespace-collapsed text. A Korean eojeol (word
@@ -112,7 +112,7 @@ class StoryAssignment:
     demoted: list[str] = field(default_factory=list)
 
 
-class StoryIndex:
+class StoryIndex(Closing):
     """Assigns articles to stories; persisted in SQLite, LSH rebuilt in memory on open."""
 
     def __init__(
@@ -166,17 +166,6 @@ class StoryIndex:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> StoryIndex:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _check_meta(self) -> None:
         """Refuse a file whose signatures were made differently: they would never match."""

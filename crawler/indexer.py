@@ -21,8 +21,8 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 
+from crawler.closing import Closing
 from crawler.models import ARTICLES_ALIAS
 from crawler.spool import Action, BulkOutcome, ReplayResult, Spool, error_kind, send_actions
 from crawler.store import EngineUnreachable, SearchStore
@@ -51,7 +51,7 @@ class IndexerStats:
     replayed: int = 0
 
 
-class BufferedIndexer:
+class BufferedIndexer(Closing):
     """Buffers bulk actions; flushes them to the engine, or to the spool when it cannot."""
 
     def __init__(
@@ -124,17 +124,6 @@ class BufferedIndexer:
 
     def close(self) -> None:
         self.flush()
-
-    def __enter__(self) -> BufferedIndexer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _record(self, batch: list[Action], outcome: BulkOutcome) -> None:
         for _action, result in outcome.succeeded:

@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
+from crawler.closing import Closing
 from crawler.models import SEOUL
 
 MarkResult = Literal["new", "updated", "unchanged"]
@@ -70,7 +70,7 @@ class SeenEntry:
     last_seen: datetime
 
 
-class SeenStore:
+class SeenStore(Closing):
     """The seen-URL ledger, feed validators and API call budgets of one state directory."""
 
     def __init__(self, path: Path) -> None:
@@ -171,17 +171,6 @@ class SeenStore:
 
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> SeenStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -59,19 +59,23 @@ class EngineUnreachable(EngineError):
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
+    """API key or user/password and a CA bundle, read from `<PREFIX>_API_KEY`, ..."""
+
     api_key: str | None = None
     user: str | None = None
     password: str | None = None
     ca_certs: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Credentials:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, prefix: str = "NEWSWATCH_SEARCH"
+    ) -> Credentials:
         env = os.environ if env is None else env
         return cls(
-            api_key=env.get(API_KEY_ENV) or None,
-            user=env.get(USER_ENV) or None,
-            password=env.get(PASSWORD_ENV) or None,
-            ca_certs=env.get(CA_ENV) or None,
+            api_key=env.get(f"{prefix}_API_KEY") or None,
+            user=env.get(f"{prefix}_USER") or None,
+            password=env.get(f"{prefix}_PASSWORD") or None,
+            ca_certs=env.get(f"{prefix}_CA") or None,
         )
 
     def headers(self) -> dict[str, str]:

@@ -14,9 +14,7 @@ so one bad object never hides behind an overall "ok".
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +23,14 @@ from urllib.parse import quote
 
 import urllib3
 
+from crawler.store import Credentials
+
 Flavor = Literal["kibana", "opensearch-dashboards"]
 FLAVORS: tuple[Flavor, ...] = ("kibana", "opensearch-dashboards")
 
 USER_ENV = "NEWSWATCH_KIBANA_USER"
 PASSWORD_ENV = "NEWSWATCH_KIBANA_PASSWORD"
 API_KEY_ENV = "NEWSWATCH_KIBANA_API_KEY"
-CA_ENV = "NEWSWATCH_KIBANA_CA"
 
 # Both products refuse state-changing API calls without their xsrf header (HTTP 400).
 XSRF_HEADERS: dict[Flavor, str] = {"kibana": "kbn-xsrf", "opensearch-dashboards": "osd-xsrf"}
@@ -80,30 +79,9 @@ class ImportReport:
         return self.success and not self.failed
 
 
-@dataclass(frozen=True, slots=True)
-class KibanaAuth:
-    api_key: str | None = None
-    user: str | None = None
-    password: str | None = None
-    ca_certs: str | None = None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> KibanaAuth:
-        env = os.environ if env is None else env
-        return cls(
-            api_key=env.get(API_KEY_ENV) or None,
-            user=env.get(USER_ENV) or None,
-            password=env.get(PASSWORD_ENV) or None,
-            ca_certs=env.get(CA_ENV) or None,
-        )
-
-    def headers(self) -> dict[str, str]:
-        if self.api_key:
-            return {"authorization": f"ApiKey {self.api_key}"}
-        if self.user:
-            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
-            return {"authorization": f"Basic {token}"}
-        return {}
+# Kibana's credentials have the same shape as the engine's, under their own names.
+KibanaAuth = Credentials
+ENV_PREFIX = "NEWSWATCH_KIBANA"
 
 
 def import_path(space: str | None, overwrite: bool) -> str:
@@ -123,7 +101,7 @@ def import_saved_objects(
     filename: str = "newswatch.ndjson",
 ) -> ImportReport:
     """Send one ndjson file to the import API; per-object failures are in the report."""
-    auth = auth or KibanaAuth.from_env()
+    auth = auth or Credentials.from_env(prefix=ENV_PREFIX)
     target = url.rstrip("/") + import_path(space, overwrite)
     # Kibana checks the file name's extension and refuses anything but .ndjson.
     body, content_type = urllib3.encode_multipart_formdata(
