@@ -27,7 +27,6 @@ import sqlite3
 import unicodedata
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from crawler.closing import Closing
+from crawler.local_state import Closing, immediate_transaction
 from crawler.models import Article
 
 # Characters per shingle, over whitespace-collapsed text. A Korean eojeol (word
@@ -150,7 +149,7 @@ class StoryIndex(Closing):
             return known
         signature = text_signature(article.text, self._template)
         sort_key = _sort_key(article)
-        with self._transaction():
+        with immediate_transaction(self._db):
             known = self._known(doc_id)
             if known is not None:
                 return known
@@ -176,7 +175,7 @@ class StoryIndex(Closing):
             "shingle_chars": str(SHINGLE_CHARS),
             "hash": MINHASH_HASH,
         }
-        with self._transaction():
+        with immediate_transaction(self._db):
             stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not stored:
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", wanted.items())
@@ -269,16 +268,6 @@ class StoryIndex(Closing):
 
     def _lean(self, signature: np.ndarray) -> LeanMinHash:
         return LeanMinHash(seed=MINHASH_SEED, hashvalues=signature, scheme=MINHASH_SCHEME)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
 
 def minhash_template(num_perm: int = DEFAULT_NUM_PERM) -> MinHash:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crawler.closing import Closing
+from crawler.local_state import Closing
 from crawler.models import ARTICLES_ALIAS
 from crawler.spool import Action, BulkOutcome, ReplayResult, Spool, error_kind, send_actions
 from crawler.store import EngineUnreachable, SearchStore

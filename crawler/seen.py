@@ -21,14 +21,12 @@ fetch (the one a sitemap or feed lists) so lookups before the fetch match.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
-from crawler.closing import Closing
+from crawler.local_state import Closing, immediate_transaction
 from crawler.models import SEOUL
 
 MarkResult = Literal["new", "updated", "unchanged"]
@@ -119,7 +117,7 @@ class SeenStore(Closing):
         """Record a fetched article; say whether it is new, changed or unchanged."""
         now = _format(datetime.now(UTC))
         new_lastmod = _format(_aware(lastmod)) if lastmod is not None else None
-        with self._transaction():
+        with immediate_transaction(self._db):
             row = self._db.execute("SELECT content_hash FROM seen WHERE url = ?", (url,)).fetchone()
             self._db.execute(
                 "INSERT INTO seen (url, doc_id, content_hash, lastmod, first_seen, last_seen)"
@@ -171,17 +169,6 @@ class SeenStore(Closing):
 
     def close(self) -> None:
         self._db.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT: a read-then-write sees no other process's writes."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
 
 def _aware(value: datetime) -> datetime:

@@ -22,19 +22,18 @@ without an `_id` are refused by `append`, since they would not be idempotent.
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import json
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.local_state import try_exclusive_lock
 from crawler.store import EngineError, EngineUnreachable, SearchStore
 
 log = logging.getLogger(__name__)
@@ -229,19 +228,9 @@ class Spool:
             result.stopped = f"{len(outcome.retryable)} actions failed with retryable statuses"
         return False
 
-    @contextmanager
-    def _replay_lock(self) -> Iterator[bool]:
+    def _replay_lock(self) -> AbstractContextManager[bool]:
         """One replayer per spool: two would send the same segments twice (harmless, wasteful)."""
-        with open(self.directory / LOCK_FILE, "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return try_exclusive_lock(self.directory / LOCK_FILE)
 
 
 def _action_key(action: Action) -> tuple[str, str]:

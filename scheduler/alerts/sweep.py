@@ -10,16 +10,15 @@ lock is the only thing kept on disk.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config
+from crawler.local_state import try_exclusive_lock
 from crawler.store import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.deliver import DeliveryCounts, RetrySettings, deliver_due
@@ -97,22 +96,8 @@ def run_sweep(
     return report
 
 
-@contextmanager
-def _sweep_lock(state_dir: Path) -> Iterator[bool]:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+def _sweep_lock(state_dir: Path) -> AbstractContextManager[bool]:
+    return try_exclusive_lock(state_dir / LOCK_FILE)
 
 
 def _require_indices(store: SearchStore) -> None:
