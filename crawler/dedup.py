@@ -23,7 +23,6 @@ as demoted so the indexer can set its `is_original` to false.
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 import zlib
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from crawler.local_state import Closing, immediate_transaction
+from crawler.local_state import Closing, immediate_transaction, open_store
 from crawler.models import Article
 
 # Characters per shingle, over whitespace-collapsed text. A Korean eojeol (word
@@ -76,8 +75,6 @@ MINHASH_HASH = "crc32"
 # open time and memory, measured at ~0.18 ms and ~11 kB per loaded signature
 # (datasketch keeps a set per band entry: 31 per signature): 50,000 take ~9 s, ~0.5 GB.
 DEFAULT_WINDOW_DAYS = 365
-# Seconds a writer waits for another process's transaction on the same file.
-BUSY_TIMEOUT_SECONDS = 30.0
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -122,14 +119,10 @@ class StoryIndex(Closing):
         num_perm: int = DEFAULT_NUM_PERM,
         window_days: int | None = DEFAULT_WINDOW_DAYS,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.threshold = threshold
         self.num_perm = num_perm
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_store(path, _SCHEMA)
         self._check_meta()
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
         # A template MinHash: its permutations are computed once and shared.

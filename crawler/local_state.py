@@ -45,6 +45,34 @@ def immediate_transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("COMMIT")
 
 
+# How long a statement waits for another process's write lock before failing.
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def open_store(path: Path, schema: str) -> sqlite3.Connection:
+    """Open (creating if needed) a SQLite store shared by concurrent crawl processes.
+
+    Autocommit (transactions are explicit, see `immediate_transaction`), WAL so
+    readers never block the writer. The switch to WAL and the schema run under
+    an exclusive flock: SQLite answers a concurrent `PRAGMA journal_mode=WAL` on
+    a fresh file with "database is locked" at once, without waiting out the busy
+    timeout (two crawls starting together hit it ~5 % of the time).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    try:
+        with _exclusive_lock(path.with_name(f"{path.name}.init-lock"), wait=True):
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(schema)
+        # Per connection: safe with WAL (a power cut may lose the last commits, never
+        # corrupt the file), and it saves an fsync per transaction.
+        db.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 @contextmanager
 def try_exclusive_lock(path: Path) -> Iterator[bool]:
     """Hold an exclusive lock on `path` (created if missing); yields False when taken.
@@ -52,11 +80,17 @@ def try_exclusive_lock(path: Path) -> Iterator[bool]:
     flock locks are released by the kernel when the process dies, so a crash
     never leaves a stale lock behind.
     """
+    with _exclusive_lock(path, wait=False) as held:
+        yield held
+
+
+@contextmanager
+def _exclusive_lock(path: Path, *, wait: bool) -> Iterator[bool]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return

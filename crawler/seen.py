@@ -20,20 +20,15 @@ fetch (the one a sitemap or feed lists) so lookups before the fetch match.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
-from crawler.local_state import Closing, immediate_transaction
+from crawler.local_state import Closing, immediate_transaction, open_store
 from crawler.models import SEOUL
 
 MarkResult = Literal["new", "updated", "unchanged"]
-
-# Seconds a writer waits for another process's write lock before failing: runs
-# of different sources may share the file; their writes take milliseconds.
-BUSY_TIMEOUT_SECONDS = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -72,13 +67,9 @@ class SeenStore(Closing):
     """The seen-URL ledger, feed validators and API call budgets of one state directory."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # isolation_level=None: autocommit, transactions are explicit (BEGIN IMMEDIATE).
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        # Runs of different sources share the file; their writes take milliseconds.
+        self._db = open_store(path, _SCHEMA)
 
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute(

@@ -76,9 +76,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         task = progress.add_task(f"indexing {path.name}", total=None)
         # Two bulk chunks read, validated and turned into actions ahead, in a thread:
         # that work overlaps the engine's work on the previous chunk.
-        ahead = prefetch(
-            article_actions(valid_articles()), depth=2 * config.search.bulk_chunk_size
-        )
+        ahead = prefetch(article_actions(valid_articles()), depth=2 * config.search.bulk_chunk_size)
         try:
             report = index_actions(store, ahead, on_result=lambda ok: progress.advance(task))
         finally:
