@@ -20,7 +20,9 @@ from crawler.models import Article
 from crawler.store import SearchStore
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_FILE = REPO.parent / "shared" / "mission" / "seed-article-ko.txt"
+# A copy of the mission article (shared/mission/ beside the checkout), so a clone
+# of the repository tests on its own.
+SEED_FILE = REPO / "tests" / "fixtures" / "seed-article-ko.txt"
 TEST_ENGINE_ENV = "NEWSWATCH_TEST_ENGINE_URL"
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from crawler.models import SEOUL, Article
 
-# A copy of /work/shared/mission/seed-article-ko.txt, so the tests stand alone.
-SEED_FILE = Path(__file__).with_name("seed-article-ko.txt")
+SEED_FILE = Path(__file__).parents[2] / "fixtures" / "seed-article-ko.txt"
 SEED_TITLE = "권영진 대구시장 한국전자통신연구원 중국 항저우 알리바바 본사 방문"
 FETCHED = datetime(2018, 12, 20, 12, 0, tzinfo=SEOUL)
 
