@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from crawler.models import SEOUL, Article
+from tests.conftest import SEED_FILE
 
-SEED_FILE = Path(__file__).parents[2] / "fixtures" / "seed-article-ko.txt"
 SEED_TITLE = "권영진 대구시장 한국전자통신연구원 중국 항저우 알리바바 본사 방문"
 FETCHED = datetime(2018, 12, 20, 12, 0, tzinfo=SEOUL)
 
