@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from crawler.models import Article  # noqa: E402
 from crawler.store import SearchStore  # noqa: E402
 from scheduler.alerts import SweepReport, run_sweep  # noqa: E402
 from scheduler.alerts.percolate import ArticleDoc, percolate  # noqa: E402
+from tests.quiet_http import QuietHandler  # noqa: E402
 
 CITIES = [
     "대구", "부산", "세종", "서울", "광주", "인천", "대전", "울산", "수원", "창원",
@@ -98,7 +99,7 @@ class Receiver:
         self.arrivals: list[tuple[str, float]] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 arrived = time.time()
@@ -106,9 +107,6 @@ class Receiver:
                 self.send_response(200)
                 self.send_header("content-length", "0")
                 self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from crawler.config import SearchConfig
 from crawler.index_setup import run_setup
 from crawler.models import Article
 from crawler.store import SearchStore
+from tests.quiet_http import QuietHandler
 
 REPO = Path(__file__).resolve().parent.parent
 # A copy of the mission article (shared/mission/ beside the checkout), so a clone
@@ -94,7 +95,7 @@ class RecordingServer:
         self.requests: list[dict[str, Any]] = []
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -118,9 +119,6 @@ class RecordingServer:
                     self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

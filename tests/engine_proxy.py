@@ -12,8 +12,9 @@ import http.client
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import urlsplit
+
+from tests.quiet_http import QuietHandler
 
 # Per forwarded request; a local bulk of a few documents takes milliseconds.
 UPSTREAM_TIMEOUT_SECONDS = 30.0
@@ -83,7 +84,7 @@ class EngineProxy:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def _forward(self) -> None:
@@ -123,9 +124,6 @@ class EngineProxy:
                 proxy._record(ProxiedRequest(self.command, self.path, answer.status))
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         return Handler
 

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +35,7 @@ from crawler.store import SearchStore
 from tests.conftest import REPO, RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
 from tests.fixture_site import FixtureSite
+from tests.quiet_http import QuietHandler
 
 ROLE_FILE = REPO / "deploy" / "elasticsearch" / "newswatch-role.json"
 # Every command here finishes in seconds; a service run of the fixture feed in ~3 s.
@@ -67,7 +68,7 @@ class RecordingProxy:
         pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=60))
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def _forward(self) -> None:
@@ -98,9 +99,6 @@ class RecordingProxy:
                     self.wfile.write(answer.data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
-
-            def log_message(self, *args: Any) -> None:
-                pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

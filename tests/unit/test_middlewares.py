@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -25,6 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.middlewares import NetGuardMiddleware, RetryAfterMiddleware, parse_retry_after
+from tests.quiet_http import QuietHandler
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -186,7 +187,7 @@ def test_dont_retry_is_respected() -> None:
 # --- a real crawl on loopback -------------------------------------------------
 
 
-class FixtureHandler(BaseHTTPRequestHandler):
+class FixtureHandler(QuietHandler):
     hits: ClassVar[Counter[str]] = Counter()
 
     def do_GET(self) -> None:
@@ -206,9 +207,6 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture()
