@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler.context import CrawlContext
-from crawler.extraction import ExtractionError, page_to_article
+from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.items import PageItem
 from crawler.models import Article
 from crawler.urls import canonicalize_url
@@ -55,7 +55,7 @@ class _Pipeline:
 
 
 class ExtractPipeline(_Pipeline):
-    """PageItem → Article (pure extraction, then feed/sitemap hints for missing fields)."""
+    """PageItem → Article (pure extraction, then the normalization `newswatch extract` shares)."""
 
     def process_item(self, item: Any) -> Article:
         if not isinstance(item, PageItem):
@@ -78,20 +78,7 @@ class ExtractPipeline(_Pipeline):
         if "no_text" in article.quality:
             raise self.drop("no_text", item.url)
         self.inc("extracted")
-        return apply_hints(article, item)
-
-
-def apply_hints(article: Article, item: PageItem) -> Article:
-    changes: dict[str, Any] = {
-        "canonical_url": canonicalize_url(item.url, article.canonical_url or None)
-    }
-    if article.published is None and item.hints.published is not None:
-        changes["published"] = item.hints.published
-    if not article.title and item.hints.title:
-        changes["title"] = item.hints.title
-    if item.kind:
-        changes["kind"] = item.kind
-    return dataclasses.replace(article, **changes)
+        return normalize_article(article, item.hints, kind=item.kind)
 
 
 class TagPipeline(_Pipeline):
@@ -112,7 +99,11 @@ class TagPipeline(_Pipeline):
 
 
 class DedupPipeline(_Pipeline):
-    """Unchanged re-fetches are dropped; copies of one story share its story_id."""
+    """Unchanged re-fetches are dropped; copies of one story share its story_id.
+
+    A changed page fetched again keeps the `first_seen` the seen-store recorded the
+    first time, so an undated article does not move forward on the timeline.
+    """
 
     def process_item(self, item: Any) -> Article:
         article: Article = item
@@ -126,7 +117,10 @@ class DedupPipeline(_Pipeline):
             self.context.indexer.mark_not_original(assignment.demoted)
         self.inc("updated" if known is not None else "new")
         return dataclasses.replace(
-            article, story_id=assignment.story_id, is_original=assignment.is_original
+            article,
+            story_id=assignment.story_id,
+            is_original=assignment.is_original,
+            first_seen=known.first_seen if known is not None else article.first_seen,
         )
 
 
@@ -196,4 +190,6 @@ def mark_seen(context: CrawlContext, article: Article) -> None:
             # The fetch time: a feed/sitemap lastmod later than this means the
             # page changed after we read it, and is worth fetching again.
             lastmod=article.fetched,
+            # Kept from the first mark only: re-crawls never move it forward.
+            first_seen=article.first_seen,
         )

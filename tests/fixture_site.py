@@ -77,6 +77,9 @@ class SiteArticle:
     # When set, the feed (atom:updated), the sitemap (lastmod) and the page say it changed.
     modified: datetime | None = None
     layout: Layout = "news"
+    # The page's rel=canonical href when it should differ from the article's URL
+    # (e.g. the same path with tracking parameters); default: the URL itself.
+    canonical: str | None = None
 
     @property
     def path(self) -> str:
@@ -313,7 +316,7 @@ class FixtureSite:
 <meta property="og:title" content="{html.escape(a.title)}">
 <meta property="og:site_name" content="{self.name}">
 <meta property="article:published_time" content="{a.published.isoformat()}">
-<link rel="canonical" href="{self.article_url(a.slug)}">
+<link rel="canonical" href="{html.escape(a.canonical or self.article_url(a.slug))}">
 </head><body>
 <nav><a href="/">홈</a> <a href="/list.html">전체기사</a></nav>
 <article>

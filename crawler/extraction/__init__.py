@@ -1,9 +1,11 @@
 """Extraction: one fetched page (bytes, URL, headers, fetch time) → one Article.
 
 Pure functions: no network, no Scrapy, no search client. The public surface is
-`page_to_article`, `ExtractionError` and `naver_blog_frame_url`; the modules
-are private stages (decode → parse once → metadata → site rules → text →
-fields → Article).
+`page_to_article`, `normalize_article`, `ExtractionError` and
+`naver_blog_frame_url`; the modules are private stages (decode → parse once →
+metadata → site rules → text → fields → Article). `page_to_article` reports
+what the page says; `normalize_article` (canonical URL, feed hints) is the one
+step after it that the crawl and `newswatch extract` share.
 
 `ExtractionError` is raised only when the input is not an HTML page at all
 (empty body, PDF, image, other binary); every other defect becomes a flag in
@@ -21,5 +23,6 @@ from __future__ import annotations
 
 from crawler.extraction.article import ExtractionError, page_to_article
 from crawler.extraction.frames import naver_blog_frame_url
+from crawler.extraction.normalize import normalize_article
 
-__all__ = ["ExtractionError", "naver_blog_frame_url", "page_to_article"]
+__all__ = ["ExtractionError", "naver_blog_frame_url", "normalize_article", "page_to_article"]

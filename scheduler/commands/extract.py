@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from crawler.extraction import ExtractionError, page_to_article
+from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.models import SEOUL, Article
 from crawler.tagging import Tagger
 from scheduler.commands.common import UsageError, config_of, error, out
@@ -61,7 +61,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from None
     config = config_of(args)
     try:
-        article = page_to_article(body, args.url, fetched=fetched)
+        # The crawl's normalization too, so the canonical URL and id are the ones it indexes.
+        article = normalize_article(page_to_article(body, args.url, fetched=fetched))
     except ExtractionError as exc:
         error(f"{args.file}: {exc}")
         return 1
