@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from crawler.models import Article
+from crawler.models import DERIVED_FIELDS, Article
 
-# Keys that documents carry but that are derived, not Article fields.
-_DERIVED_KEYS = frozenset({"content_hash", "id", "_id"})
+# Keys that documents carry but that are derived, not Article fields to pass in.
+_DERIVED_KEYS = frozenset({"content_hash", "id", "_id"}) | DERIVED_FIELDS
 
 
 class ArticleValidationError(ValueError):

@@ -106,7 +106,7 @@ def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupRepo
     # Reindex reads through search, which sees only refreshed documents; once the
     # alias has moved no more writes reach `old`, so this refresh makes it complete.
     store.request("POST", f"/{old}/_refresh")
-    copied = _reindex(store, old, new)
+    copied = _reindex(store, old, new, family.reindex_script)
     store.request("POST", f"/{new},{old}/_refresh")
     old_count = store.request("GET", f"/{old}/_count")["count"]
     missing = _count_missing(store, old, new, old_count)
@@ -159,16 +159,16 @@ def _version_of(index: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _reindex(store: SearchStore, old: str, new: str) -> int:
+def _reindex(store: SearchStore, old: str, new: str, script: dict[str, Any] | None) -> int:
+    body: dict[str, Any] = {
+        "conflicts": "proceed",
+        "source": {"index": old},
+        "dest": {"index": new, "op_type": "create"},
+    }
+    if script is not None:  # fills fields that documents written before them lack
+        body["script"] = script
     task = store.request(
-        "POST",
-        "/_reindex",
-        {
-            "conflicts": "proceed",
-            "source": {"index": old},
-            "dest": {"index": new, "op_type": "create"},
-        },
-        params={"wait_for_completion": "false", "refresh": "true"},
+        "POST", "/_reindex", body, params={"wait_for_completion": "false", "refresh": "true"}
     )["task"]
     while True:
         status = store.request("GET", f"/_tasks/{task}")

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 ArticleKind = Literal["news", "blog", "press"]
 ContentMode = Literal["full", "snippet"]
+# Where an article's `timeline_time` comes from (see Article.timeline_basis).
+TimelineBasis = Literal["published", "first_seen"]
 
 ARTICLES_ALIAS = "newswatch-articles"
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -68,6 +70,9 @@ class Article:
     author: str | None = None
     published: datetime | None = None
     modified: datetime | None = None
+    # When the crawl first saw this page (the seen-store's first sighting, kept across
+    # re-crawls); None means this fetch is the first sighting, so it becomes `fetched`.
+    first_seen: datetime | None = None
     lang: str | None = None
     site_name: str | None = None
     source: str | None = None
@@ -95,15 +100,31 @@ class Article:
     is_original: bool = True
     # Quality flags from extraction ("no_text", "short_text", "no_date", ...).
     quality: tuple[str, ...] = field(default=())
+    # The time data views, saved searches, dashboards and alerts place the article at:
+    # `published` when known, else `first_seen` (`published` itself stays null). Derived
+    # here and only here, never passed in, so `dataclasses.replace` recomputes it.
+    # Named "timeline_*" rather than e.g. "date": it is where the article sits on a
+    # timeline, not a claim about when it was written; "basis" rather than "source"
+    # because `source` already names the crawl source.
+    timeline_time: datetime = field(init=False)
+    timeline_basis: TimelineBasis = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.canonical_url:
             object.__setattr__(self, "canonical_url", self.url)
         # Naive times are Korean local time (the product's rule for every source).
-        for name in ("fetched", "published", "modified"):
+        for name in ("fetched", "published", "modified", "first_seen"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 object.__setattr__(self, name, value.replace(tzinfo=SEOUL))
+        if self.first_seen is None:
+            object.__setattr__(self, "first_seen", self.fetched)
+        if self.published is not None:
+            object.__setattr__(self, "timeline_time", self.published)
+            object.__setattr__(self, "timeline_basis", "published")
+        else:
+            object.__setattr__(self, "timeline_time", self.first_seen)
+            object.__setattr__(self, "timeline_basis", "first_seen")
 
     @property
     def id(self) -> str:
@@ -146,6 +167,8 @@ def _to_json_value(value: Any) -> Any:
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Article))
+# Fields computed in Article.__post_init__: documents carry them, constructors refuse them.
+DERIVED_FIELDS = frozenset(f.name for f in dataclasses.fields(Article) if not f.init)
 
 
 def document_fields() -> set[str]:

@@ -103,11 +103,21 @@ class SeenStore(Closing):
         return _aware(lastmod) > recorded
 
     def mark(
-        self, url: str, *, doc_id: str, content_hash: str, lastmod: datetime | None = None
+        self,
+        url: str,
+        *,
+        doc_id: str,
+        content_hash: str,
+        lastmod: datetime | None = None,
+        first_seen: datetime | None = None,
     ) -> MarkResult:
-        """Record a fetched article; say whether it is new, changed or unchanged."""
+        """Record a fetched article; say whether it is new, changed or unchanged.
+
+        `first_seen` (default: now) is stored for a new URL only: a later mark never moves it.
+        """
         now = _format(datetime.now(UTC))
         new_lastmod = _format(_aware(lastmod)) if lastmod is not None else None
+        first = _format(_aware(first_seen)) if first_seen is not None else now
         with immediate_transaction(self._db):
             row = self._db.execute("SELECT content_hash FROM seen WHERE url = ?", (url,)).fetchone()
             self._db.execute(
@@ -117,7 +127,7 @@ class SeenStore(Closing):
                 " content_hash = excluded.content_hash,"
                 " lastmod = COALESCE(excluded.lastmod, seen.lastmod),"
                 " last_seen = excluded.last_seen",
-                (url, doc_id, content_hash, new_lastmod, now, now),
+                (url, doc_id, content_hash, new_lastmod, first, now),
             )
         if row is None:
             return "new"

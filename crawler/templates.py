@@ -43,6 +43,14 @@ class IndexFamily:
     def index_name(self, version: int) -> str:
         return f"{self.alias}-v{version}"
 
+    @property
+    def reindex_script(self) -> dict[str, Any] | None:
+        """The template's `_meta.reindex_script`: Painless filling fields older documents lack."""
+        script = self.body.get("_meta", {}).get("reindex_script")
+        if script is None:
+            return None
+        return {"lang": "painless", "source": str(script["source"])}
+
 
 def mappings_dir() -> Path:
     if os.environ.get(MAPPINGS_DIR_ENV):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from crawler.models import Article, document_fields, document_id
@@ -42,3 +43,26 @@ def test_to_action_overwrites_by_id() -> None:
     assert action["_index"] == "newswatch-articles"
     assert action["_id"] == make().id
     assert action["_source"]["content_hash"] == make(text="  본문 ").content_hash
+
+
+def test_timeline_is_published_when_known() -> None:
+    article = make(published=datetime(2018, 12, 19, 15, 27))
+    assert article.timeline_basis == "published"
+    assert article.timeline_time == article.published
+    assert article.first_seen == article.fetched
+
+
+def test_undated_article_is_placed_at_its_first_sighting_and_published_stays_null() -> None:
+    first = datetime(2023, 5, 6, 7, 8, tzinfo=UTC)
+    doc = make(first_seen=first).to_document()
+    assert doc["published"] is None
+    assert doc["timeline_basis"] == "first_seen"
+    assert doc["timeline_time"] == doc["first_seen"] == first.isoformat()
+    # Without a recorded sighting, this fetch is the first one.
+    assert make().timeline_time == make().fetched
+
+
+def test_timeline_is_derived_again_when_a_copy_changes_published() -> None:
+    dated = dataclasses.replace(make(), published=datetime(2018, 12, 19, 6, 27, tzinfo=UTC))
+    assert (dated.timeline_basis, dated.timeline_time) == ("published", dated.published)
+    assert Article.from_document(dated.to_document()) == dated

@@ -132,3 +132,12 @@ def test_marks_survive_kill_9(tmp_path: Path) -> None:
     with SeenStore(path) as seen:
         assert seen.get(f"https://example.com/{count - 1}") is not None
         assert seen.get(f"https://example.com/{count}") is None
+
+
+def test_first_seen_is_the_time_given_at_the_first_mark_and_never_moves(tmp_path: Path) -> None:
+    first = datetime(2018, 12, 19, 15, 27, tzinfo=SEOUL)
+    with SeenStore(tmp_path / "seen.sqlite") as seen:
+        seen.mark(URL, doc_id="d1", content_hash="h1", first_seen=first)
+        seen.mark(URL, doc_id="d1", content_hash="h2", first_seen=first + timedelta(days=3))
+        entry = seen.get(URL)
+    assert entry is not None and entry.first_seen == first
