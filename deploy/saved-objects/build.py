@@ -34,9 +34,14 @@ RUNS_VIEW = "newswatch-runs-dataview"
 ALERTS_VIEW = "newswatch-alerts-dataview"
 DASHBOARD = "newswatch-overview-dashboard"
 
+# The articles' time field: `published` when known, else when the crawl first saw the
+# article (`timeline_basis` says which; crawler.models.Article derives both), so undated
+# articles appear in time-filtered views instead of vanishing; `published` stays null.
+ARTICLES_TIME = "timeline_time"
+
 # (id, alias, time field, name): one data view per alias of index_mappings/.
 DATA_VIEWS = (
-    (ARTICLES_VIEW, "newswatch-articles", "published", "newswatch articles"),
+    (ARTICLES_VIEW, "newswatch-articles", ARTICLES_TIME, "newswatch articles"),
     (RUNS_VIEW, "newswatch-runs", "started", "newswatch crawl runs"),
     (ALERTS_VIEW, "newswatch-alerts", "created", "newswatch alerts"),
 )
@@ -49,8 +54,8 @@ SEARCHES = (
         "newswatch: latest relevant articles",
         ARTICLES_VIEW,
         "relevance >= 1",
-        ["title", "site_name", "topics", "entities", "relevance", "url"],
-        [["published", "desc"]],
+        ["title", "site_name", "topics", "entities", "relevance", "timeline_basis", "url"],
+        [[ARTICLES_TIME, "desc"]],
     ),
     (
         "newswatch-by-outlet-search",
@@ -58,7 +63,7 @@ SEARCHES = (
         ARTICLES_VIEW,
         "",
         ["site_name", "title", "kind", "is_original", "url"],
-        [["site_name", "asc"], ["published", "desc"]],
+        [["site_name", "asc"], [ARTICLES_TIME, "desc"]],
     ),
     (
         "newswatch-by-watch-search",
@@ -98,7 +103,7 @@ SEARCHES = (
 # bucket of the view's time field; "terms": top values of a keyword field;
 # "time_by": count over time, split by the field's top values.
 CHARTS = (
-    ("newswatch-articles-over-time", "Articles over time", ARTICLES_VIEW, "time", "published"),
+    ("newswatch-articles-over-time", "Articles over time", ARTICLES_VIEW, "time", ARTICLES_TIME),
     ("newswatch-top-outlets", "Top outlets", ARTICLES_VIEW, "terms", "site_name"),
     ("newswatch-top-topics", "Top topics", ARTICLES_VIEW, "terms", "topics"),
     ("newswatch-top-entities", "Top entities", ARTICLES_VIEW, "terms", "entities"),

@@ -146,7 +146,19 @@ def test_data_views_cover_the_aliases_of_the_index_templates(path: Path) -> None
     views = {o["attributes"]["title"]: o for o in objects(path) if o["type"] == "index-pattern"}
     assert set(views) == set(fields_by_alias()) - {"newswatch-watches"}
     assert views["newswatch-articles"]["id"] == "newswatch-articles-dataview"
-    assert views["newswatch-articles"]["attributes"]["timeFieldName"] == "published"
+    # Not `published`: undated articles (published null) would never appear in a time range.
+    time_field = views["newswatch-articles"]["attributes"]["timeFieldName"]
+    assert time_field == "timeline_time"
+    assert fields_by_alias()["newswatch-articles"][time_field] == "date"
+
+
+@pytest.mark.parametrize("path", [KIBANA_FILE, OSD_FILE])
+def test_articles_are_sorted_and_charted_by_the_time_field_not_published(path: Path) -> None:
+    objs = objects(path)
+    articles = {o["id"] for o in objs if o["attributes"]["title"] == "newswatch-articles"}
+    named = [field for _owner, view, field, _agg in field_uses(objs) if view in articles]
+    assert "timeline_time" in named
+    assert "published" not in named
 
 
 @pytest.mark.parametrize("path", [KIBANA_FILE, OSD_FILE])
