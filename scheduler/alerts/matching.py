@@ -29,7 +29,7 @@ from crawler.config import Config, WatchConfig
 from crawler.models import ARTICLES_ALIAS
 from crawler.store import SearchStore
 from scheduler.alerts import records
-from scheduler.alerts.message import Item, Segments
+from scheduler.alerts.message import Item, Segments, article_times
 from scheduler.alerts.percolate import ArticleDoc, Match, percolate
 from scheduler.alerts.snippet import cut_snippet, terms_pattern, watch_terms
 
@@ -180,11 +180,13 @@ def delivery_record(
     key: str, watch: WatchConfig, notifier: str, match: Match, snippet: Segments, now: datetime
 ) -> dict[str, Any]:
     source = match.article.source
+    published, first_seen = article_times(source)
     item = Item(
         title=str(source.get("title") or ""),
         url=str(source.get("canonical_url") or source.get("url") or ""),
         outlet=source.get("site_name"),
-        published=datetime.fromisoformat(source["published"]) if source.get("published") else None,
+        published=published,
+        first_seen=first_seen,
         snippet=snippet,
     )
     if notifier == NO_NOTIFIER:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,8 @@ _MARKER_RE = re.compile(f"({re.escape(HIGHLIGHT_PRE)}|{re.escape(HIGHLIGHT_POST)
 _WHITESPACE_RE = re.compile(r"\s+")
 # Long enough for a sentence or two of Korean around the matched words.
 SNIPPET_CHARS = 200
+# Follows the time of an article without a published date: it is when we first saw it.
+FIRST_SEEN_MARK = "(first seen)"
 
 Segments = tuple[tuple[str, bool], ...]
 
@@ -35,24 +38,32 @@ class Item:
     outlet: str | None
     published: datetime | None
     snippet: Segments
+    # Only for an article without `published`: when it was first seen (its timeline time).
+    first_seen: datetime | None = None
+
+    @property
+    def when(self) -> str:
+        """The article's timeline time in KST, marked when it is the first-seen time."""
+        return format_timeline(self.published, self.first_seen)
 
     def to_record(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "url": self.url,
             "outlet": self.outlet,
-            "published": self.published.isoformat() if self.published else None,
+            "published": _iso(self.published),
+            "first_seen": _iso(self.first_seen),
             "snippet": [[text, hit] for text, hit in self.snippet],
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Item:
-        published = record.get("published")
         return cls(
             title=record.get("title") or "",
             url=record.get("url") or "",
             outlet=record.get("outlet"),
-            published=datetime.fromisoformat(published) if published else None,
+            published=_parse(record.get("published")),
+            first_seen=_parse(record.get("first_seen")),
             snippet=tuple((str(text), bool(hit)) for text, hit in record.get("snippet") or []),
         )
 
@@ -111,3 +122,30 @@ def format_kst(moment: datetime | None) -> str:
     if moment is None:
         return "date unknown"
     return moment.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M KST")
+
+
+def format_timeline(published: datetime | None, first_seen: datetime | None) -> str:
+    """Published time in KST; for an undated article its first-seen time, marked as such."""
+    if published is None and first_seen is not None:
+        return f"{format_kst(first_seen)} {FIRST_SEEN_MARK}"
+    return format_kst(published)
+
+
+def article_times(source: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """(published, first_seen) of an engine document, as Items and previews show them.
+
+    The document's `timeline_basis` (derived once, in crawler.models.Article) says which
+    one its `timeline_time` is; first_seen is only returned when it stands in for published.
+    """
+    published = _parse(source.get("published"))
+    if published is None and source.get("timeline_basis") == "first_seen":
+        return None, _parse(source.get("timeline_time"))
+    return published, None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _parse(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -21,6 +21,7 @@ from scheduler.alerts.message import (
     HIGHLIGHT_PRE,
     SNIPPET_CHARS,
     Segments,
+    article_times,
     plain_snippet,
     segments_from_highlight,
 )
@@ -41,6 +42,8 @@ class PreviewHit:
     url: str
     outlet: str | None
     published: datetime | None
+    # Only when `published` is null: the time the article was first seen.
+    first_seen: datetime | None
     fetched: datetime
     story_key: str
     repeat: bool  # an earlier hit in this list has the same story: it would not alert again
@@ -77,12 +80,13 @@ def _hit(raw: dict[str, Any], seen: set[str]) -> PreviewHit:
     source = raw["_source"]
     story = str(source.get("story_id") or raw["_id"])
     fragments = raw.get("highlight", {}).get("text")
-    published = source.get("published")
+    published, first_seen = article_times(source)
     return PreviewHit(
         title=str(source.get("title") or ""),
         url=str(source.get("canonical_url") or source.get("url") or ""),
         outlet=source.get("site_name"),
-        published=datetime.fromisoformat(published) if published else None,
+        published=published,
+        first_seen=first_seen,
         fetched=datetime.fromisoformat(source["fetched"]),
         story_key=story,
         repeat=story in seen,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scheduler.alerts.message import Item, Message, Segments, format_kst, one_line
+from scheduler.alerts.message import Item, Message, Segments, one_line
 
 
 def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: str) -> str:
@@ -17,8 +17,8 @@ def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: 
 
 
 def meta_line(item: Item) -> str:
-    """Outlet · published time in KST (unescaped)."""
-    return f"{one_line(item.outlet or 'unknown outlet')} · {format_kst(item.published)}"
+    """Outlet · timeline time in KST, "(first seen)" when undated (unescaped)."""
+    return f"{one_line(item.outlet or 'unknown outlet')} · {item.when}"
 
 
 def shown_items(message: Message, limit: int) -> tuple[tuple[Item, ...], int]:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from crawler.config import Config
 from scheduler.alerts import AlertsNotReady, run_sweep
-from scheduler.alerts.message import Segments, format_kst
+from scheduler.alerts.message import Segments, format_kst, format_timeline
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
 from scheduler.alerts.records import ALERTS_ALIAS
 from scheduler.alerts.sweep import alias_exists
@@ -96,7 +96,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         mark = "[dim](copy, no alert)[/]" if hit.repeat else "[green]alert[/]"
         out.print(f"\n{mark} [bold]{escape(hit.title)}[/]")
         outlet = escape(hit.outlet or "?")
-        out.print(f"  {outlet} · {format_kst(hit.published)} · {escape(hit.url)}")
+        when = format_timeline(hit.published, hit.first_seen)
+        out.print(f"  {outlet} · {when} · {escape(hit.url)}")
         out.print(f"  {_rich_snippet(hit.snippet)}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import hashlib
 import hmac
@@ -173,6 +174,20 @@ def test_one_notification_per_channel_and_none_for_copies_or_non_matches(
     assert again.matching.articles_percolated == 1 and again.matching.repeats == 1
     assert again.delivery.sent == 0
     assert len(server.requests) == 1 and len(inbox.messages) == 1
+
+
+def test_an_undated_article_alerts_with_the_time_it_was_first_seen(
+    ready_store: SearchStore, hook: tuple[RecordingServer, Switch], tmp_path: Path
+) -> None:
+    server, _ = hook
+    undated = dataclasses.replace(article(1, MATCHING), published=None)
+    index(ready_store, undated)
+    assert sweep(ready_store, make_config(server.url, None), tmp_path, T0).delivery.sent == 1
+    body = json.loads(server.requests[0]["body"])
+    (sent,) = body["articles"]
+    assert sent["published"] is None and sent["first_seen"] == T0.isoformat()
+    assert sent["time_kst"] == "2026-03-02 18:00 KST (first seen)"
+    assert "내일신문 · 2026-03-02 18:00 KST (first seen)" in body["text"]
 
 
 def test_receiver_down_then_recovered_delivers_once(

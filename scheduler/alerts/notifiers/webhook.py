@@ -37,6 +37,10 @@ def render(message: Message) -> dict[str, Any]:
                 "outlet": item.outlet,
                 "published": item.published.isoformat() if item.published else None,
                 "published_kst": format_kst(item.published),
+                # Set only when published is null: the time the article was first seen.
+                "first_seen": item.first_seen.isoformat() if item.first_seen else None,
+                # What the text shows: published, else first seen marked "(first seen)".
+                "time_kst": item.when,
                 "snippet": "".join(text for text, _ in item.snippet),
                 "highlights": [text for text, hit in item.snippet if hit],
             }

@@ -7,9 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 from scheduler.alerts.deliver import RetrySettings
 from scheduler.alerts.escape import safe_url
-from scheduler.alerts.message import Item, Message, format_kst, segments_from_highlight
+from scheduler.alerts.message import (
+    FIRST_SEEN_MARK,
+    Item,
+    Message,
+    article_times,
+    format_kst,
+    format_timeline,
+    segments_from_highlight,
+)
 from scheduler.alerts.notifiers import discord, slack, teams, telegram, webhook
 from scheduler.alerts.notifiers.email import build_email
+from scheduler.alerts.render import text_body
 
 HOSTILE = (
     "*굵게* _기울임_ ~취소~ `코드` <!channel> <https://evil.example|클릭> "
@@ -120,3 +129,44 @@ def test_backoff_doubles_up_to_the_cap_and_honours_retry_after() -> None:
     assert [retry.delay(n, None).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert retry.delay(20, None) == timedelta(seconds=1800)
     assert retry.delay(1, 300.0) == timedelta(seconds=300)
+
+
+def test_an_undated_article_shows_when_it_was_first_seen_in_every_channel() -> None:
+    first_seen = datetime(2024, 3, 10, 9, 0, tzinfo=UTC)
+    undated = Item(
+        title="제목",
+        url="https://blog.example.kr/12",
+        outlet="블로그",
+        published=None,
+        first_seen=first_seen,
+        snippet=(("본문", False),),
+    )
+    shown = "2024-03-10 18:00 KST"
+    assert undated.when == f"{shown} {FIRST_SEEN_MARK}"
+    assert f"블로그 · {shown} (first seen)" in text_body(message(undated))
+    for rendered in (
+        slack.render(message(undated)),
+        teams.render(message(undated)),
+        discord.render(message(undated)),
+        telegram.render(message(undated), "1"),
+    ):
+        # Discord's escapes (2024\-03\-10) are backslashes the reader does not see.
+        flat = json.dumps(rendered, ensure_ascii=False).replace("\\", "")
+        assert shown in flat and "first seen" in flat and "date unknown" not in flat
+    article = webhook.render(message(undated))["articles"][0]
+    assert article["published"] is None and article["published_kst"] == "date unknown"
+    assert article["first_seen"] == first_seen.isoformat()
+    assert article["time_kst"] == f"{shown} (first seen)"
+    assert Item.from_record(undated.to_record()) == undated
+
+
+def test_item_times_come_from_the_documents_timeline_fields() -> None:
+    dated = {"published": "2018-12-19T15:27:00+09:00", "timeline_basis": "published"}
+    assert article_times({**dated, "timeline_time": dated["published"]})[1] is None
+    undated = {"published": None, "timeline_basis": "first_seen"}
+    stamp = "2024-03-10T09:00:00+00:00"
+    assert article_times({**undated, "timeline_time": stamp}) == (
+        None,
+        datetime.fromisoformat(stamp),
+    )
+    assert format_timeline(None, None) == "date unknown"
