@@ -11,6 +11,7 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from crawler.extraction import fields
+from crawler.extraction.agreement import agreement, keep_shared_lines, missed_prose_chars
 from crawler.extraction.decode import decode_body, sniff_is_html
 from crawler.extraction.frames import is_naver_blog_frame
 from crawler.extraction.kinds import detect_kind
@@ -44,14 +45,23 @@ FAST_TEXT_ABOVE_ELEMENTS = 8_000
 MAX_ELEMENTS = 20_000
 # Text shorter than this (about two Korean sentences) is a teaser, caption or stub.
 SHORT_TEXT_CHARS = 200
-# A site container yielding less than this is probably the wrong element, so
-# trafilatura gets a try over the whole page.
-MIN_CONTAINER_CHARS = 150
-# ... and trafilatura's text then replaces the container's only when at least
-# twice as long (the container found little because it was the wrong element).
-GENERIC_OVER_CONTAINER_RATIO = 2
+# Trafilatura's text under this length means it found next to nothing (a
+# JS-rendered body, a short post): a longer site-rule text then stands.
+MIN_GENERIC_CHARS = 150
+# The rule's text "covers" trafilatura's when it holds 80 % of its units, and is
+# "mostly the same body" when half of its own units are in trafilatura's text.
+# Chosen on the corpus: right containers score 0.9-1.0 both ways, wrong ones
+# (a caption, a related list, a page-wide wrapper) under 0.4 one way or the other.
+COVERS = 0.8
+SAME_BODY = 0.5
+# A rule text that is inside trafilatura's replaces it when trafilatura's extra
+# is not prose (breadcrumbs, a board's metadata table, a survey prompt), that is
+# when the prose lines it lacks are under this share of its own length; a rule
+# that caught one paragraph of the body lacks several times its length.
+MISSED_PROSE_SHARE = 0.3
 # Embedded data (JSON-LD articleBody, __NEXT_DATA__) replaces the visible text
-# when the visible text is under half its length (paywall teaser, JS-rendered body).
+# when the visible text is under half its length and inside it (paywall teaser),
+# or when the visible text is a stub (JS-rendered body).
 EMBEDDED_PREFERRED_RATIO = 0.5
 
 _PARSER = HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
@@ -79,30 +89,51 @@ def choose_text(
     fast: bool = False,
     oversized: bool = False,
 ) -> tuple[str, HtmlElement | None, list[str]]:
-    """(text, container, flags): site container → trafilatura → embedded data."""
+    """(text, container, flags): a site rule's text where it is evidently the article,
+    else trafilatura's; embedded data only where it holds the visible text."""
     flags: list[str] = []
     container = select_first(root, rule.body) if rule and rule.body else None
-    paragraphs = (
-        extract_container_text(container, rule.drop if rule else ())
+    own = (
+        "\n\n".join(extract_container_text(container, rule.drop if rule else ()))
         if container is not None
-        else []
+        else ""
     )
-    text = "\n\n".join(paragraphs)
+    if own and rule is not None and rule.exact_body:
+        return own, container, flags
+    generic = "\n\n".join(
+        extract_paragraph_text(root) if oversized else extract_generic_text(root, url, fast=fast)
+    )
+    text = prefer_rule_text(own, generic)
     embedded = "\n\n".join(extract_embedded_text(page.ld("articleBody"), page.next_data))
-    if len(text) < MIN_CONTAINER_CHARS and len(embedded) < MIN_CONTAINER_CHARS:
-        generic = "\n\n".join(
-            extract_paragraph_text(root)
-            if oversized
-            else extract_generic_text(root, url, fast=fast)
-        )
-        # A short container is kept unless the whole page offers clearly more text:
-        # short posts are common, and the page around them adds titles and datelines.
-        if len(generic) > len(text) * GENERIC_OVER_CONTAINER_RATIO:
-            text = generic
-    if embedded and len(text) < len(embedded) * EMBEDDED_PREFERRED_RATIO:
+    if embedded and embedded_is_article(embedded, text):
         text = embedded
         flags.append("embedded_text")
     return text, container, flags
+
+
+def prefer_rule_text(own: str, generic: str) -> str:
+    """The site rule's text when it agrees with trafilatura's, else trafilatura's."""
+    if not own or not generic:
+        return own or generic
+    if len(generic) < MIN_GENERIC_CHARS:
+        return own if len(own) > len(generic) else generic
+    found = agreement(own, generic)
+    if found.theirs_in_ours >= COVERS and found.ours_in_theirs >= SAME_BODY:
+        # Same body: the rule's cut, minus short lines trafilatura judged boilerplate.
+        return keep_shared_lines(own, generic)
+    if found.ours_in_theirs >= COVERS and (
+        missed_prose_chars(own, generic) < len(own) * MISSED_PROSE_SHARE
+    ):
+        return own
+    return generic
+
+
+def embedded_is_article(embedded: str, visible: str) -> bool:
+    if len(visible) < SHORT_TEXT_CHARS:
+        return len(embedded) > len(visible)
+    if len(visible) >= len(embedded) * EMBEDDED_PREFERRED_RATIO:
+        return False
+    return agreement(visible, embedded).ours_in_theirs >= COVERS
 
 
 def cut_body(body: bytes) -> bytes:

@@ -37,13 +37,28 @@ class SiteRule:
     dateline: tuple[str, ...] = ()  # text with labelled dates ("입력 ... 수정 ...")
     drop: tuple[str, ...] = ()  # boilerplate inside the body container
     site_name: str | None = None
+    # True where the body selectors are the platform's own editor or article
+    # containers (Naver's, Daum's): their text stands without trafilatura's
+    # second opinion, even for a two-word post. Other rules' text must agree
+    # with trafilatura's (see agreement.py).
+    exact_body: bool = False
 
+
+# Text no reader sees: screen-reader-only headings ("기사 본문 영역", the class
+# "blind" is the Korean portals' convention, "screen_out" Daum's, "sr-only" and
+# "visually-hidden" Bootstrap's) and blocks hidden inline (Naver Blog keeps a
+# JSON copy of the post's properties in one).
+HIDDEN = (
+    ".blind", ".screen_out", ".sr-only", ".visually-hidden",
+    "[style*='display:none']", "[style*='display: none']",
+)  # fmt: skip
 
 # Boilerplate found inside article containers on every platform.
 COMMON_DROP = (
     "script", "style", "noscript", "iframe", "form", "button", "figcaption",
     ".share", ".sns", ".sns_area", ".social", ".btn_share", ".related", ".relation",
     ".ad", ".ads", ".advertisement", ".banner", "[class*='copyright']",
+    *HIDDEN,
 )  # fmt: skip
 
 NAVER_BLOG = SiteRule(
@@ -51,10 +66,15 @@ NAVER_BLOG = SiteRule(
     kind="blog",
     hosts=(r"(^|\.)blog\.naver\.com$",),
     markers=(".se-main-container", "#postViewArea"),
-    body=(".se-main-container", "#postViewArea", ".se_component_wrap.sect_dsc", "#post-view"),
+    # SmartEditor ONE, SE2 desktop, SE3, the mobile SE2 view, the old desktop view.
+    body=(".se-main-container", "#postViewArea", ".se_component_wrap.sect_dsc",
+          "#viewTypeSelector", "#post-view"),
     title=(".se-title-text", ".se_title .se_textarea", ".pcol1 .htitle", ".se-module-text h3"),
     author=(".blog2_container .nick", ".writer .nick", ".nick"),
-    published=(".se_publishDate", ".blog2_container .se_publishDate", "p.date", ".date"),
+    # The post's own properties carry its publish time to the second (adddate,
+    # epoch milliseconds); the visible lines below show it to the minute.
+    published=("#_post_property[adddate]", ".se_publishDate", ".blog_date", ".se_date",
+               "p.date", ".date"),
     drop=(
         ".se-oglink",
         ".se-map-info",
@@ -63,7 +83,8 @@ NAVER_BLOG = SiteRule(
         ".wrap_postcomment",
     ),
     site_name="네이버 블로그",
-)
+    exact_body=True,
+)  # fmt: skip
 
 NAVER_NEWS = SiteRule(
     name="naver_news",
@@ -76,6 +97,7 @@ NAVER_NEWS = SiteRule(
     modified=("._ARTICLE_MODIFY_DATE_TIME",),
     dateline=(".media_end_head_info_datestamp", ".sponsor"),
     drop=(".end_photo_org", ".img_desc", ".vod_player_wrap", ".media_end_copyright", ".byline"),
+    exact_body=True,
 )
 
 DAUM_NEWS = SiteRule(
@@ -87,6 +109,7 @@ DAUM_NEWS = SiteRule(
     author=(".info_view .txt_info:first-child",),
     dateline=(".info_view",),
     drop=(".link_figure", ".txt_caption", ".foot_view", ".layer_util"),
+    exact_body=True,
 )
 
 TISTORY = SiteRule(

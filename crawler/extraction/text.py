@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from copy import deepcopy
 from typing import Any
@@ -17,7 +18,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, fragment_fromstring
 
-from crawler.extraction.platforms import COMMON_DROP, compile_selector
+from crawler.extraction.platforms import COMMON_DROP, HIDDEN, compile_selector
 
 __all__ = [
     "clean_paragraphs",
@@ -62,7 +63,14 @@ BOILERPLATE_LINE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS)
 STOP_LINE = re.compile("|".join(f"(?:{p})" for p in STOP_PATTERNS))
 # Longer lines are prose, so a boilerplate phrase inside one is quoted content.
 _MAX_BOILERPLATE_CHARS = 120
+# A repeated run of lines this long is a second copy of the article body: the
+# shortest KBS bodies with a print copy are ~800 characters, while the passages
+# repeated on purpose in readability's test pages are 450-550.
+MIN_COPY_CHARS = 600
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b\u3000]+")
+
+# Trafilatura prunes its own copy of the tree: what no reader sees is not text.
+HIDDEN_XPATHS = [compile_selector(css).path for css in HIDDEN]
 
 # Embedded-data keys that hold an article body (Next.js props, CMS JSON).
 BODY_KEYS = frozenset({"articleBody", "content", "body", "contents", "text", "articleContent"})
@@ -77,7 +85,7 @@ def normalize_line(text: str) -> str:
 
 
 def clean_paragraphs(lines: Iterable[str]) -> list[str]:
-    """Drop boilerplate lines; stop at the first 'related/comments' heading."""
+    """Drop boilerplate and repeated lines; stop at the first 'related/comments' heading."""
     kept: list[str] = []
     for raw in lines:
         line = normalize_line(raw)
@@ -89,7 +97,37 @@ def clean_paragraphs(lines: Iterable[str]) -> list[str]:
         if short and BOILERPLATE_LINE.search(line):
             continue
         kept.append(line)
-    return kept
+    return drop_second_copy(kept)
+
+
+def drop_second_copy(lines: list[str]) -> list[str]:
+    """Remove a second copy of the body (KBS pages carry a print copy after the article).
+
+    A copy is a run of lines, each occurring exactly twice, that repeats an
+    earlier run in order and holds at least MIN_COPY_CHARS: a shorter repeated
+    passage (a refrain, a quoted paragraph, a test page's lorem ipsum) is content.
+    """
+    twice = {line for line, count in Counter(lines).items() if count == 2}
+    first_at: dict[str, int] = {}
+    drop: set[int] = set()
+    index = 0
+    while index < len(lines):
+        start = first_at.get(lines[index]) if lines[index] in twice else None
+        if start is None:
+            first_at.setdefault(lines[index], index)
+            index += 1
+            continue
+        length = 0
+        while (
+            index + length < len(lines)
+            and start + length < index
+            and (lines[start + length] == lines[index + length])
+        ):
+            length += 1
+        if sum(len(line) for line in lines[index : index + length]) >= MIN_COPY_CHARS:
+            drop.update(range(index, index + length))
+        index += max(1, length)
+    return [line for number, line in enumerate(lines) if number not in drop]
 
 
 def iter_block_text(root: HtmlElement) -> Iterator[str]:
@@ -147,6 +185,7 @@ def extract_generic_text(root: HtmlElement, url: str, *, fast: bool = False) -> 
         include_images=False,
         deduplicate=False,
         with_metadata=False,
+        prune_xpath=HIDDEN_XPATHS,
     )
     return clean_paragraphs(text.split("\n")) if text else []
 

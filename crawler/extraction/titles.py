@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from crawler.extraction.authors import KNOWN_OUTLETS
@@ -68,5 +69,7 @@ def clean_title(raw: str | None, site_names: tuple[str, ...] = ()) -> str | None
     """Whitespace-normalized headline without the outlet's name, or None when empty."""
     if not raw:
         return None
+    # Some CMSs escape twice: og:title content="&amp;quot;..." reads as "&quot;".
+    raw = html.unescape(raw) if "&" in raw else raw
     title = strip_site_name(normalize_space(raw), tuple(n for n in site_names if n))
     return title or None

@@ -184,7 +184,42 @@ def test_embedded_json_ld_body_replaces_a_teaser() -> None:
     {{"@type": "NewsArticle", "headline": "t", "articleBody": "{long_body}"}}</script></head>
     <body><article><p>구독자 전용 기사입니다.</p></article></body></html>"""
     article = page_to_article(body.encode(), "https://e.kr/1", fetched=FETCHED)
+    # trafilatura 2.3 itself falls back to articleBody here; either way the body wins.
+    assert article.text == long_body.strip()
+
+
+def test_next_data_body_replaces_a_stub() -> None:
+    long_body = "스마트시티 협력 본문 문장입니다. " * 30
+    body = f"""<html><head><title>t</title></head><body><div id="app">로딩 중</div>
+    <script id="__NEXT_DATA__" type="application/json">
+    {{"props": {{"article": {{"content": "{long_body}"}}}}}}</script></body></html>"""
+    article = page_to_article(body.encode(), "https://e.kr/1", fetched=FETCHED)
     assert article.text == long_body.strip() and "embedded_text" in article.quality
+
+
+def test_a_wrong_marker_container_does_not_replace_trafilatura() -> None:
+    sentence = "Paragraph {} of the story tells how the two cities agreed on a data pact."
+    story = "".join(f"<p>{sentence.format(i)}</p>" for i in range(8))
+    promo = "Subscribe to our newsletter and get the morning briefing in your inbox. " * 3
+    body = f"""<html><head><title>Cities agree</title></head><body>
+    <aside><div itemprop="articleBody">{promo}</div></aside>
+    <article>{story}</article></body></html>"""
+    article = page_to_article(body.encode(), "https://e.com/1", fetched=FETCHED)
+    assert "Paragraph 7 of the story" in article.text and "Subscribe" not in article.text
+
+
+def test_a_second_copy_of_the_body_is_dropped() -> None:
+    sentence = "대구시는 {}번째 문단에서 항저우와의 스마트시티 협력 성과를 설명했다고 밝혔다."
+    body = [sentence.format(i) for i in range(16)]
+    lines = [*body, "입력 2023-04-07 08:26", *body]
+    assert clean_paragraphs(lines) == [*body, "입력 2023-04-07 08:26"]
+
+
+def test_a_passage_repeated_on_purpose_stays() -> None:
+    refrain = ["We shall not be moved, said the mayor of the twinned city, once more."] * 3
+    short_copy = ["First short paragraph of a note.", "Second short paragraph of it."]
+    assert clean_paragraphs(refrain) == refrain
+    assert clean_paragraphs(short_copy * 2) == short_copy * 2
 
 
 def test_wire_lead_marks_the_original_outlet_on_a_blog() -> None:
