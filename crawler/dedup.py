@@ -15,7 +15,7 @@ inside the same write transaction, so concurrent runs of different sources
 still see each other's articles.
 
 The story id is the doc id of the first copy seen, and never changes. The
-original is the earliest published copy (falling back to the fetch time);
+original is the earliest copy on the timeline (published, else first seen);
 when a later-found copy turns out earlier, the previous original is reported
 as demoted so the indexer can set its `is_original` to false.
 """
@@ -290,8 +290,8 @@ def text_signature(text: str, template: MinHash) -> np.ndarray | None:
 
 
 def _sort_key(article: Article) -> str:
-    """When the copy appeared: published, else fetched."""
-    return _utc_key(article.published or article.fetched)
+    """When the copy appeared: its timeline time (published, else when first seen)."""
+    return _utc_key(article.timeline_time)
 
 
 def _utc_key(when: datetime) -> str:
