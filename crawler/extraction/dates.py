@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from calendar import monthrange
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -36,6 +37,15 @@ _LABEL_WINDOW = 60
 # Characters allowed between a label and its date: brackets, bars, dashes.
 _LABEL_GAP = 3
 
+# Zone abbreviations read after a clock time. Ambiguous ones (CST: China or US
+# Central, IST: India or Ireland) are left out: a wrong zone is worse than none.
+_ZONES: dict[str, tzinfo] = {"Z": UTC, "UTC": UTC, "GMT": UTC, "KST": SEOUL}
+_ZONES |= {
+    name: timezone(timedelta(hours=hours))
+    for name, hours in (("EST", -5), ("EDT", -4), ("MST", -7), ("MDT", -6), ("PST", -8),
+                        ("PDT", -7), ("JST", 9), ("CET", 1), ("CEST", 2), ("BST", 1))
+}  # fmt: skip
+_ZONE_NAMES = "|".join(sorted(_ZONES, key=len, reverse=True))
 _AMPM = r"(?:오전|오후|[AaPp]\.?[Mm]\.?)"
 # A clock time after a date: "15:27", "15:27:00.000", "오후 3:27", "오후 3시 27분", "3:27 PM".
 _TIME = rf"""
@@ -44,7 +54,7 @@ _TIME = rf"""
     (?::\s*(?P<minute>\d{{2}})(?::(?P<second>\d{{2}})(?:[.,]\d+)?)?
      |시(?:\s*(?P<kminute>\d{{1,2}})\s*분)?)
     (?:\s*(?P<ampm2>{_AMPM}))?
-    (?:\s?(?P<tz>Z|[+-][01]\d:?\d{{2}}|UTC|GMT|KST)\b)?
+    (?:\s?(?P<tz>[+-][01]\d:?\d{{2}}|{_ZONE_NAMES})\b)?
 """
 _NUMERIC = re.compile(
     rf"""
@@ -53,7 +63,7 @@ _NUMERIC = re.compile(
     (?P<month>\d{{1,2}})\s*(?:월|[./-])\s*
     (?P<day>\d{{1,2}})(?!\d)(?:\s*(?:일|\.))?
     (?:\s*\(\s*[월화수목금토일A-Za-z]{{1,3}}\s*\))?   # weekday: (수), (Wed)
-    (?:(?:T|[\s,]+){_TIME})?
+    (?:(?:T|[\s,]+\(?|\(){_TIME}\)?)?   # "15:27", "T15:27", "(08:26)" (KBS)
     """,
     re.VERBOSE,
 )
@@ -73,7 +83,7 @@ _ENGLISH = re.compile(
     (?:\b\d{{1,2}}\s+(?:{_MONTHS})\b\.?,?\s+\d{{4}}
       |\b(?:{_MONTHS})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})
     (?:,?\s+(?:at\s+)?\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[AaPp]\.?[Mm]\.?)?)?
-    (?:\s*(?:GMT|UTC|KST|Z|[+-][01]\d:?\d{{2}})\b)?
+    (?:\s*(?:{_ZONE_NAMES}|[+-][01]\d:?\d{{2}})\b)?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -82,9 +92,10 @@ _ENGLISH = re.compile(
 _KO_RELATIVE = re.compile(
     r"방금(?:\s*전)?|(?<![\d월])(?<!월\s)(?P<n>\d{1,3})\s*(?P<unit>초|분|시간|일|주일?)\s*전"
 )
-# "어제", "그제" (optionally with a clock time); "오늘" only with a time ("오늘날" = nowadays).
+# "어제", "작일" (yesterday), "그제" (optionally with a clock time); "금일" (today);
+# "오늘" only with a time ("오늘날" = nowadays).
 _KO_DAY_WORD = re.compile(
-    rf"(?:(?P<word>어제|그제|그저께)|(?P<today>오늘)(?=\s*{_AMPM}?\s*\d))(?:\s*{_TIME})?",
+    rf"(?<![가-힣])(?:(?P<word>어제|작일|그제|그저께)|(?P<today>금일|오늘(?=\s*{_AMPM}?\s*\d)))(?:\s*{_TIME})?",
     re.VERBOSE,
 )
 _EN_RELATIVE = re.compile(
@@ -97,16 +108,23 @@ _EPOCH = re.compile(r'\s*"?(?P<n>\d{9,13})"?\s*')
 # Above this an epoch number is milliseconds (1e11 s would be the year 5138).
 _EPOCH_MILLIS_ABOVE = 10**11
 
+# Coarse relative forms read only when they are a short element's whole text
+# (see parse_standalone_relative): "3개월 전", "1년 전", "작년", "지난 주".
+_COARSE_RELATIVE = re.compile(
+    r"(?P<n>\d{1,2})\s*(?P<unit>개월|달|년)\s*전|(?P<word>작년|지난해|재작년)|(?P<week>지난\s*주)"
+)
+_COARSE_MONTHS = {"작년": 12, "지난해": 12, "재작년": 24}  # last year, last year, two years ago
 _UNIT_SECONDS = {"초": 1, "분": 60, "시간": 3600, "일": 86400, "주": 604800, "주일": 604800}
 _UNIT_SECONDS |= {"sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "hr": 3600}
 _UNIT_SECONDS |= {"day": 86400, "week": 604800}  # months and years: see _KO_RELATIVE
-_DAYS_BACK = {"어제": 1, "그제": 2, "그저께": 2, "yesterday": 1}
-_ZONES: dict[str, tzinfo] = {"Z": UTC, "UTC": UTC, "GMT": UTC, "KST": SEOUL}
+_DAYS_BACK = {"어제": 1, "작일": 1, "그제": 2, "그저께": 2, "yesterday": 1}
 
 Builder = Callable[["re.Match[str]", datetime], "datetime | None"]
 
 # Longer labels first: the regex alternation takes the first that matches.
-_PUBLISHED_LABELS = ("기사입력", "최초입력", "입력", "등록", "작성", "게시", "발행", "송고", "승인")
+_PUBLISHED_LABELS = (
+    "기사입력", "최초입력", "입력", "등록", "작성", "게시", "게재", "발행", "송고", "승인", "배포",
+)  # fmt: skip
 _PUBLISHED_LABELS_EN = ("published", "posted", "created")
 _MODIFIED_LABELS = ("최종수정", "기사수정", "수정일", "수정", "업데이트", "갱신")
 _MODIFIED_LABELS_EN = ("last modified", "updated", "modified")
@@ -130,19 +148,73 @@ def parse_date(text: str, *, fetched: datetime) -> datetime | None:
         return None
 
 
-def find_labeled_dates(text: str, *, fetched: datetime) -> tuple[datetime | None, datetime | None]:
+def find_labeled_dates(
+    text: str, *, fetched: datetime, labelled_only: bool = False
+) -> tuple[datetime | None, datetime | None]:
     """(published, modified) from labels such as "입력 2018.12.19 15:27 | 수정 ...".
 
     Without a published label the first date in the text that is not a
-    modified-labelled one counts as published.
+    modified-labelled one counts as published, unless `labelled_only` (for
+    article text, where an unlabelled date is about the story, not the post).
     """
     try:
-        return _find_labeled(_normalize(text), fetched)
+        return _find_labeled(_normalize(text), fetched, labelled_only)
     except (ValueError, OverflowError, TypeError):
         return None, None
 
 
-def _find_labeled(text: str, fetched: datetime) -> tuple[datetime | None, datetime | None]:
+def parse_standalone_relative(text: str, *, fetched: datetime) -> datetime | None:
+    """A coarse relative date that is the whole of `text`: "작년", "3개월 전", "지난 주".
+
+    Only a short element holding nothing else is read this way: in prose
+    "작년 대비" or "10년 전 오늘" is history, not a timestamp. Months and years
+    count back in calendar units and give a date only (midnight Seoul): a
+    clock time would claim a precision the page does not give. "작년" and
+    "지난해" (last year) read as "1년 전", so the year is right and the day is
+    the fetch's day one year back; "지난 주" (last week) is 7 days back,
+    like "1주 전", keeping the fetch's clock.
+    """
+    match = _COARSE_RELATIVE.fullmatch(_normalize(text).strip(" \t[]()<>|·"))
+    if match is None:
+        return None
+    if match["week"]:
+        return fetched - timedelta(days=7)
+    months = _COARSE_MONTHS.get(match["word"] or "", 0)
+    if match["unit"]:
+        months = int(match["n"]) * (1 if match["unit"] in ("개월", "달") else 12)
+    local = fetched.astimezone(SEOUL)
+    total = local.year * 12 + local.month - 1 - months
+    year, month = divmod(total, 12)
+    day = min(local.day, monthrange(year, month + 1)[1])  # 31 March - 1 month = 28/29 February
+    return _plausible(datetime(year, month + 1, day, tzinfo=SEOUL), fetched)
+
+
+def has_clock(value: datetime) -> bool:
+    """Midnight means the source gave a date only (a real 00:00:00 post is rare)."""
+    return (value.hour, value.minute, value.second) != (0, 0, 0)
+
+
+def first_date_span(text: str, *, fetched: datetime) -> tuple[int, int, datetime] | None:
+    """(start, end, value) of the first plausible date in already normalized `text`."""
+    try:
+        return _first_match(text, fetched, max_start=None)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def label_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_modified) of every date label in normalized `text`."""
+    return [(m.start(), m.end(), m["label"].lower() in _MODIFIED) for m in _labels(text)]
+
+
+def normalize_text(text: str) -> str:
+    """`text` with full-width digits and punctuation folded (NFKC), as the parsers expect."""
+    return _normalize(text)
+
+
+def _find_labeled(
+    text: str, fetched: datetime, labelled_only: bool
+) -> tuple[datetime | None, datetime | None]:
     published: datetime | None = None
     modified: datetime | None = None
     modified_spans: list[tuple[int, int]] = []
@@ -157,7 +229,7 @@ def _find_labeled(text: str, fetched: datetime) -> tuple[datetime | None, dateti
             modified_spans.append((label.start(), label.end() + end))
         else:
             published = published or value
-    if published is None:  # the first date that is not a modified-labelled one
+    if published is None and not labelled_only:  # the first date not labelled modified
         for start, end in modified_spans:
             text = text[:start] + " " * (end - start) + text[end:]
         found = _first_match(text, fetched, max_start=None)
@@ -290,7 +362,7 @@ _FAMILIES: tuple[tuple[re.Pattern[str], Builder, tuple[str, ...]], ...] = (
     (_NUMERIC, _build_numeric, (".", "-", "/", "년")),
     (_ENGLISH, _build_english, tuple(m[:3].lower() for m in _MONTHS.split("|"))),
     (_YEARLESS, _build_yearless, ("월",)),
-    (_KO_DAY_WORD, _build_ko_day_word, ("어제", "그제", "그저께", "오늘")),
+    (_KO_DAY_WORD, _build_ko_day_word, ("어제", "작일", "그제", "그저께", "금일", "오늘")),
     (_KO_RELATIVE, _build_relative, ("전", "방금")),
     (_EN_RELATIVE, _build_relative, ("ago", "now", "yesterday")),
 )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import htmldate
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction.authors import Byline, looks_like_person, parse_byline
-from crawler.extraction.dates import find_labeled_dates, parse_date
+from crawler.extraction.dates import MAX_AHEAD_OF_FETCH, find_labeled_dates, has_clock, parse_date
 from crawler.extraction.metadata import (
     META_AUTHOR,
     META_IMAGE,
@@ -26,6 +28,7 @@ from crawler.extraction.metadata import (
 )
 from crawler.extraction.platforms import KOREAN_OUTLET, SiteRule, select_all, select_first
 from crawler.extraction.titles import clean_title
+from crawler.extraction.visible_dates import TEXT_HEAD_CHARS, VisibleDates, scan_visible_dates
 from crawler.models import SEOUL
 
 __all__ = [
@@ -49,6 +52,9 @@ GENERIC_DATELINES = KOREAN_OUTLET.dateline
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2}):?(\d{2}):?(\d{2})?$")
 # Hangul share of letters above which an unlabelled page is Korean.
 _KOREAN_SHARE = 0.3
+# htmldate's output: with a clock time when the page states one, else 00:00:00;
+# the offset when the page states one (naive times are Seoul's, as in dates.py).
+_LIBRARY_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # Tags beyond 30 are keyword stuffing, not the article's subject.
 _MAX_TAGS = 30
 
@@ -162,12 +168,7 @@ def date_candidates(
     return published, modified
 
 
-def has_clock(value: datetime) -> bool:
-    """Midnight means the source gave a date only (a real 00:00:00 post is rare)."""
-    return (value.hour, value.minute, value.second) != (0, 0, 0)
-
-
-def pick_precise(candidates: list[datetime | None]) -> datetime | None:
+def pick_precise(candidates: Sequence[datetime | None]) -> datetime | None:
     """The most trusted date, upgraded to a candidate with a clock time on the same day."""
     found = [c for c in candidates if c is not None]
     if not found:
@@ -180,15 +181,80 @@ def pick_precise(candidates: list[datetime | None]) -> datetime | None:
     return next(timed, best)
 
 
+def same_day(first: datetime, second: datetime) -> bool:
+    return first.astimezone(SEOUL).date() == second.astimezone(SEOUL).date()
+
+
+def library_date(root: HtmlElement, fetched: datetime, *, extensive: bool) -> datetime | None:
+    """htmldate's publication date (what plain trafilatura reports), or None.
+
+    htmldate deep-copies a tree it is given before pruning it, so `root`
+    stays intact. `extensive` adds its free-text search (trafilatura's
+    default); without it htmldate reads markup, the URL and date-hinted
+    elements only. Measured on the corpus: 4-9 ms a page, under a tenth of
+    trafilatura's text extraction.
+    """
+    latest = (fetched + MAX_AHEAD_OF_FETCH).strftime("%Y-%m-%d")
+    try:
+        raw = htmldate.find_date(
+            root, extensive_search=extensive, original_date=True,
+            outputformat=_LIBRARY_FORMAT, max_date=latest,
+        )  # fmt: skip
+    except (ValueError, TypeError, OverflowError, etree.LxmlError):  # its failures are not ours
+        return None
+    if not raw:
+        return None
+    value = datetime.fromisoformat(raw)
+    value = value.replace(tzinfo=SEOUL) if value.tzinfo is None else value
+    if extensive and (value.month, value.day) == (1, 1) and not has_clock(value):
+        return None  # its free-text search's year-only guess ("© 2016", "2016년"), not a date
+    return value
+
+
+def title_candidates(page: PageMeta) -> list[str | None]:
+    """Texts a headline element may carry, for finding it in the tree."""
+    return [ld_text(page.ld("headline")), page.first(META_TITLE), page.title_tag]
+
+
+def settle_published(
+    structured: list[datetime | None], visible: VisibleDates, root: HtmlElement, fetched: datetime
+) -> datetime | None:
+    """Order of trust: markup and site rules, labelled date lines, bare date lines, htmldate.
+
+    Bare date lines are weak evidence: when htmldate names another day, its
+    answer stands, so we are never below the library underneath.
+    """
+    sure = [c for c in structured if c is not None] + visible.labelled
+    if sure:
+        best = pick_precise([*sure, *visible.unlabelled])
+        if best is None or has_clock(best):
+            return best
+        return pick_precise([best, library_date(root, fetched, extensive=False)])
+    if visible.unlabelled:
+        bare = pick_precise(visible.unlabelled)
+        library = library_date(root, fetched, extensive=False)
+        if bare is None or library is None or same_day(bare, library):
+            return bare
+        return pick_precise([library, *visible.unlabelled])
+    return None
+
+
 def choose_dates(
     root: HtmlElement, page: PageMeta, rule: SiteRule | None, fetched: datetime, text: str
 ) -> tuple[datetime | None, datetime | None]:
     """(published, modified); a modified time not after publication is dropped."""
     published_c, modified_c = date_candidates(root, page, rule, fetched)
-    published, modified = pick_precise(published_c), pick_precise(modified_c)
+    visible = scan_visible_dates(root, title_candidates(page), text, fetched)
+    published = settle_published(published_c, visible, root, fetched)
+    modified = pick_precise([*modified_c, *visible.modified])
     if published is None:
-        # Last resort: a labelled date at the top of the article text itself.
-        published, modified = find_labeled_dates(text[:500], fetched=fetched)
+        # A date in the article text is about the story unless labelled as the post's.
+        published, text_modified = find_labeled_dates(
+            text[:TEXT_HEAD_CHARS], fetched=fetched, labelled_only=True
+        )
+        modified = modified or text_modified
+    if published is None:
+        published = library_date(root, fetched, extensive=True)
     if published is not None and modified is not None and modified <= published:
         modified = None
     return published, modified

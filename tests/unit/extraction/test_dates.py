@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from crawler.extraction.dates import find_labeled_dates, parse_date
+from crawler.extraction.dates import find_labeled_dates, parse_date, parse_standalone_relative
 from crawler.models import SEOUL
 
 # Fetched the afternoon after the seed article (2018-12-19 15:27 KST) was posted.
@@ -56,6 +56,11 @@ DATE_CASES: list[tuple[str, str, str]] = [
     ("2일 전", FETCHED, "2018-12-18T12:00:00+09:00"),
     ("1주 전", FETCHED, "2018-12-13T12:00:00+09:00"),
     ("오늘 09:30", FETCHED, "2018-12-20T09:30:00+09:00"),
+    ("작일", FETCHED, "2018-12-19T12:00:00+09:00"),  # yesterday
+    ("작일 오후 3:27", FETCHED, "2018-12-19T15:27:00+09:00"),
+    ("금일", FETCHED, "2018-12-20T12:00:00+09:00"),  # today
+    ("금일 09:30", FETCHED, "2018-12-20T09:30:00+09:00"),
+    ("입력 2018.12.19 (15:27)", FETCHED, "2018-12-19T15:27:00+09:00"),  # KBS: time in brackets
     ("3 hours ago", FETCHED, "2018-12-20T09:00:00+09:00"),
     ("an hour ago", FETCHED, "2018-12-20T11:00:00+09:00"),
     ("2 days ago", FETCHED, "2018-12-18T12:00:00+09:00"),
@@ -72,6 +77,8 @@ DATE_CASES: list[tuple[str, str, str]] = [
     ("Dec. 19, 2018", FETCHED, "2018-12-19T00:00:00+09:00"),
     ("19 December 2018", FETCHED, "2018-12-19T00:00:00+09:00"),
     ("Dec 19, 2018 3:27 PM", FETCHED, "2018-12-19T15:27:00+09:00"),
+    ("January 18, 2017 11:00 PM PST", FETCHED, "2017-01-18T23:00:00-08:00"),
+    ("2018-12-19 15:27 EDT", FETCHED, "2018-12-19T15:27:00-04:00"),
     ("Wednesday, December 19, 2018 at 3:27 PM", FETCHED, "2018-12-19T15:27:00+09:00"),
     ("1545200820000", FETCHED, "2018-12-19T06:27:00+00:00"),  # epoch millis
     ('"1545200820"', FETCHED, "2018-12-19T06:27:00+00:00"),  # epoch seconds, quoted
@@ -187,3 +194,40 @@ def test_long_junk_is_fast() -> None:
     for _ in range(200):
         assert find_labeled_dates(text, fetched=fetched) == (None, None)
     assert time.perf_counter() - start < 1.0
+
+
+STANDALONE: list[tuple[str, str | None]] = [
+    ("작년", "2017-12-20T00:00:00+09:00"),  # last year = 1년 전, a date only
+    ("지난해", "2017-12-20T00:00:00+09:00"),
+    ("재작년", "2016-12-20T00:00:00+09:00"),
+    ("1년 전", "2017-12-20T00:00:00+09:00"),
+    ("3개월 전", "2018-09-20T00:00:00+09:00"),
+    ("10달 전", "2018-02-20T00:00:00+09:00"),
+    ("지난 주", "2018-12-13T12:00:00+09:00"),  # 7 days back, the fetch's clock
+    ("[지난주]", "2018-12-13T12:00:00+09:00"),
+    ("작년 대비 15% 증가", None),  # in a sentence: history, not a timestamp
+    ("10년 전 오늘", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STANDALONE)
+def test_parse_standalone_relative(text: str, expected: str | None) -> None:
+    got = parse_standalone_relative(text, fetched=datetime.fromisoformat(FETCHED))
+    assert got == (datetime.fromisoformat(expected) if expected else None)
+
+
+def test_month_back_clamps_to_the_month_end() -> None:
+    got = parse_standalone_relative("1개월 전", fetched=datetime(2019, 3, 31, 9, tzinfo=SEOUL))
+    assert got == datetime(2019, 2, 28, tzinfo=SEOUL)
+
+
+def test_labelled_only_ignores_unlabelled_dates() -> None:
+    """In article text "2018년 3월 25일" is about the story; only a label names the post date."""
+    fetched = datetime.fromisoformat(FETCHED)
+    story = "대구시는 2018년 3월 25일 항저우에서 협약을 맺었다. 문의 053-803-1234"
+    assert find_labeled_dates(story, fetched=fetched, labelled_only=True) == (None, None)
+    labelled = f"등록일 : 2018-12-19 {story}"
+    assert find_labeled_dates(labelled, fetched=fetched, labelled_only=True) == (
+        datetime(2018, 12, 19, tzinfo=SEOUL),
+        None,
+    )
