@@ -36,14 +36,21 @@ KNOWN_OUTLETS = (
 OUTLET_ENDINGS = ("신문", "일보", "뉴스", "방송", "경제", "타임스", "투데이", "저널", "미디어")
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_NOISE = re.compile(r"^(?:by|글|글·사진|사진|작성자|기자|writer)\s*[:：]?\s*", re.I)
+# Words that introduce a name: Korean credits, "Posted by" (Tistory, Blogger),
+# "by" and its Spanish/Portuguese/German forms on international pages.
+_NOISE = re.compile(
+    r"^(?:(?:(?:posted|written)\s+)?by\b|por\b|von\b|writer\b|글·사진|글|사진|작성자|기자)\s*[:：]?\s*",
+    re.I,
+)
 # Dateline place before the name: "워싱턴=김철수 특파원", "(서울=연합뉴스)".
 _PLACE = re.compile(r"^[가-힣]{1,8}\s*=\s*")
 _SEPARATORS = re.compile(r"\s*(?:[,·/|]|\s및\s)\s*")
 _HANGUL_NAME = re.compile(r"^[가-힣]{2,4}$")  # Korean full names are 2-4 syllables
 # A byline often runs into its dateline: "홍길동 기자 | 기사입력 2012-11-08 15:42".
+# English bylines run into dates and handles too: "Steven Musil January 18, 2017 @stevenmusil".
 _DATE_TAIL = re.compile(
-    r"[\s|]*(?:\d{4}\s*[.\-/년]|(?:기사\s*)?(?:입력|등록|수정|승인|게재)|\d+\s*(?:분|시간|일)\s*전).*$"
+    r"[\s|]*(?:\d{4}\s*[.\-/년]|(?:기사\s*)?(?:입력|등록|수정|승인|게재)|\d+\s*(?:분|시간|일)\s*전"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|@\w).*$"
 )
 
 

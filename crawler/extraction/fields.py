@@ -11,7 +11,9 @@ from urllib.parse import urljoin, urlsplit
 import htmldate
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author as trafilatura_author
 
+from crawler.extraction.agreement import agreement
 from crawler.extraction.authors import Byline, looks_like_person, parse_byline
 from crawler.extraction.dates import MAX_AHEAD_OF_FETCH, find_labeled_dates, has_clock, parse_date
 from crawler.extraction.metadata import (
@@ -44,7 +46,10 @@ __all__ = [
 ]
 
 # Attributes that carry a machine-readable date on date elements.
-DATE_ATTRIBUTES = ("datetime", "data-date-time", "data-modify-date-time", "content", "title")
+DATE_ATTRIBUTES = (
+    "datetime", "data-date-time", "data-modify-date-time", "content", "title",
+    "adddate",  # Naver Blog #_post_property: epoch milliseconds
+)  # fmt: skip
 # Dateline selectors tried on every page, after the rule's own.
 GENERIC_DATELINES = KOREAN_OUTLET.dateline
 # Compact timestamps that parse_date does not read: Brunch's og:regDate
@@ -55,6 +60,11 @@ _KOREAN_SHARE = 0.3
 # htmldate's output: with a clock time when the page states one, else 00:00:00;
 # the offset when the page states one (naive times are Seoul's, as in dates.py).
 _LIBRARY_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# Half of a visible headline's words (Korean: character pairs) must be in the
+# declared title; the declared one often adds the outlet's name or a kicker.
+TITLE_AGREEMENT = 0.5
+# Quote look-alikes folded to ASCII when comparing two forms of one headline.
+_QUOTE_FOLD = str.maketrans({c: '"' for c in "″˝＂“”„«»"} | {c: "'" for c in "′＇‘’`‚"})
 # Tags beyond 30 are keyword stuffing, not the article's subject.
 _MAX_TAGS = 30
 
@@ -96,14 +106,47 @@ def choose_site_name(page: PageMeta, rule: SiteRule | None, url: str) -> str | N
 def choose_title(
     root: HtmlElement, page: PageMeta, rule: SiteRule | None, site_names: tuple[str, ...]
 ) -> str | None:
-    """Headline cascade: site rule → board cell → JSON-LD → og/twitter/DC → lone h1 → <title>."""
+    """Headline cascade: site rule → board cell → JSON-LD → og/twitter/DC → lone h1 → <title>.
+
+    The rule's visible headline must agree with the page's declared title: a
+    marker rule on a foreign layout (".headline") can hit a teaser's headline.
+    """
     visible = select_first(root, rule.title) if rule and rule.title else None
+    shown = visible_text(visible) if visible is not None else None
+    declared = first_text((ld_text(page.ld("headline")), page.first(META_TITLE), page.title_tag))
+    if shown and declared and not titles_agree(shown, declared):
+        shown = None
     single_h1 = page.h1[0] if len(page.h1) == 1 else None
+    headline = ld_text(page.ld("headline"))
+    shown_elsewhere = first_text((page.first(META_TITLE), page.title_tag))
+    if headline and shown_elsewhere and not titles_agree(headline, shown_elsewhere):
+        headline = None  # a JSON-LD "headline" that is a description (Wikipedia's)
     raw = first_text(
-        (text_of(visible) if visible is not None else None, page.cells.get("title"),
-         ld_text(page.ld("headline")), page.first(META_TITLE), single_h1, page.title_tag)
+        (shown, page.cells.get("title"), headline, page.first(META_TITLE), single_h1,
+         page.title_tag)
     )  # fmt: skip
-    return clean_title(raw, site_names)
+    title = clean_title(raw, site_names)
+    # CMSs swap quotes for look-alikes inside meta attributes (″ for "): where the
+    # visible headline is the same text with other quotes, it is what readers see.
+    for seen in (clean_title(t, site_names) for t in (single_h1, page.title_tag)):
+        if title and seen and seen != title and fold_quotes(seen) == fold_quotes(title):
+            return seen
+    return title
+
+
+def titles_agree(candidate: str, declared: str) -> bool:
+    return agreement(candidate, declared).ours_in_theirs >= TITLE_AGREEMENT
+
+
+def fold_quotes(text: str) -> str:
+    return text.translate(_QUOTE_FOLD)
+
+
+def visible_text(el: HtmlElement) -> str:
+    """An element's text without the scripts some CMSs put inside headlines."""
+    return " ".join(
+        "".join(el.xpath(".//text()[not(ancestor::script or ancestor::style)]")).split()
+    )
 
 
 def choose_author(
@@ -128,7 +171,10 @@ def choose_author(
         byline = parse_byline(text_of(el), outlets)
         if byline.author and looks_like_person(byline.author):
             return Byline(byline.author, byline.outlet or first_outlet, byline.email)
-    return Byline(None, first_outlet)
+    # Where our rules find no one, trafilatura's byline search (rel=author,
+    # class*=author, ... over a copy of the tree) has the last word.
+    byline = parse_byline(trafilatura_author(root), outlets)
+    return Byline(byline.author, byline.outlet or first_outlet, byline.email)
 
 
 def parse_any_date(raw: str | None, fetched: datetime) -> datetime | None:
@@ -176,8 +222,9 @@ def pick_precise(candidates: Sequence[datetime | None]) -> datetime | None:
     best = found[0]
     if has_clock(best):
         return best
-    day = best.astimezone(SEOUL).date()
-    timed = (c for c in found if has_clock(c) and c.astimezone(SEOUL).date() == day)
+    # A date-only value is the calendar day the page states; a timed one falls on
+    # that day in its own offset ("2016-07-29T16:42-04:00" is 30 July in Seoul).
+    timed = (c for c in found if has_clock(c) and c.date() == best.date())
     return next(timed, best)
 
 
