@@ -53,6 +53,8 @@ META_IMAGE = ("og:image", "og:image:url", "twitter:image", "image")
 META_KEYWORDS = ("article:tag", "news_keywords", "keywords")
 META_LANG = ("content-language", "dc.language", "og:locale", "language")
 
+# Attributes that name a <meta> tag's value.
+_META_KEY_ATTRIBUTES = ("property", "name", "itemprop", "http-equiv")
 # Labels of metadata cells on board pages (th/dt → td/dd), Korean with English gloss.
 CELL_LABELS = {
     "제목": "title",  # title
@@ -98,10 +100,12 @@ def read_meta_tags(root: HtmlElement) -> dict[str, list[str]]:
     """All <meta name|property|itemprop|http-equiv content> pairs, keys lower-cased."""
     found: dict[str, list[str]] = {}
     for el in root.iter("meta"):
-        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
-        if key and content is not None:
-            found.setdefault(key.strip().lower(), []).append(content)
+        # Every naming attribute counts: NYT writes property="article:published"
+        # itemprop="datePublished" on one tag, and only the itemprop is a known name.
+        keys = {(el.get(a) or "").strip().lower() for a in _META_KEY_ATTRIBUTES} - {""}
+        for key in sorted(keys) if content is not None else ():
+            found.setdefault(key, []).append(content)
     return found
 
 

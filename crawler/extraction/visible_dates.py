@@ -99,15 +99,20 @@ def scan_visible_dates(
     ]
     headlines = find_headlines(elements, titles)
     anchors = sorted({*headlines, *find_bylines(elements)})
+    # The headline and the blocks around it are not date lines: a header block
+    # "<headline> 2018.12.19 (수정 ...)" would hide the date line inside it.
+    skipped = {elements[i] for i in headlines}
+    skipped.update(a for i in headlines for a in elements[i].iterancestors())
     found = VisibleDates()
-    seen: set[str] = set()
+    dated: list[str] = []  # lines that gave a date; their children repeat them
     for index in window(anchors, len(elements)):
-        if index in headlines:
+        if elements[index] in skipped:
             continue
         line = short_text(elements[index])
-        if line and line not in seen and not in_body(line, text):
-            seen.add(line)
-            read_line(line, fetched, found)
+        if not line or any(line in earlier for earlier in dated) or in_body(line, text):
+            continue  # a child of "Updated Jul 24, 2018" must not read it as published
+        if read_line(line, fetched, found):
+            dated.append(line)
     return found
 
 
@@ -177,8 +182,8 @@ def in_body(line: str, text: str) -> bool:
     return position > TEXT_HEAD_CHARS
 
 
-def read_line(raw: str, fetched: datetime, found: VisibleDates) -> None:
-    """Add the dates of one short line to `found`, by what its labels say."""
+def read_line(raw: str, fetched: datetime, found: VisibleDates) -> bool:
+    """Add the dates of one short line to `found`, by what its labels say; True if any."""
     line = normalize_text(raw)
     covered = line  # the line with its labelled dates blanked out
     labelled = False
@@ -189,8 +194,12 @@ def read_line(raw: str, fetched: datetime, found: VisibleDates) -> None:
         (found.modified if is_modified else found.labelled).append(span[2])
         labelled = labelled or not is_modified
         covered = covered[:start] + " " * (end + span[1] - start) + covered[end + span[1] :]
-    if not labelled and (value := read_bare(covered, fetched)) is not None:
+    if labelled:
+        return True
+    if (value := read_bare(covered, fetched)) is not None:
         found.unlabelled.append(value)
+        return True
+    return covered != line  # a modified-only line
 
 
 # Characters allowed between a label and its date ("입력 : [2018...").

@@ -273,3 +273,31 @@ def test_related_list_far_below_the_headline_is_not_read() -> None:
     filler = "".join(f"<p>본문 문단 {n}입니다. 스마트시티 협력이 이어진다.</p>" for n in range(40))
     page = plain_page(None).replace(b"</body>", f"{filler}<ul>{related}</ul></body>".encode())
     assert scan(page) == VisibleDates()
+
+
+def test_child_of_a_modified_line_is_not_published() -> None:
+    """<div>Updated <span>Jul 24, 2018</span></div>: the span repeats the modified date."""
+    line = "Updated <span>Dec 19, 2018, 3:27pm EDT</span>"
+    article = page_to_article(plain_page(line, "<div>{}</div>"), URL, fetched=FETCHED)
+    assert article.modified == datetime.fromisoformat("2018-12-19T15:27:00-04:00")
+    assert article.published != article.modified
+
+
+def test_naive_date_only_upgrades_to_a_clock_on_its_own_calendar_day() -> None:
+    """'2016-07-29' and '2016-07-29T16:42-04:00' are one day, though 30 July in Seoul."""
+    meta = b'<meta property="article:published_time" content="2016-07-29">'
+    page = plain_page('<time datetime="2016-07-29T16:42:34-04:00">July 29</time>')
+    page = page.replace(b"<title>", meta + b"<title>")
+    article = page_to_article(page, URL, fetched=FETCHED)
+    assert article.published == datetime.fromisoformat("2016-07-29T16:42:34-04:00")
+
+
+def test_a_meta_tag_is_known_by_its_itemprop_too() -> None:
+    """NYT: property="article:published" (unknown) itemprop="datePublished" (known)."""
+    meta = (
+        b'<meta property="article:published" itemprop="datePublished"'
+        b' content="2016-07-29T16:42:34-04:00">'
+    )
+    page = plain_page(None).replace(b"<title>", meta + b"<title>")
+    article = page_to_article(page, URL, fetched=FETCHED)
+    assert article.published == datetime.fromisoformat("2016-07-29T16:42:34-04:00")
