@@ -25,9 +25,8 @@ KOREAN_SHARE = 0.3
 # Only the first 20,000 characters are compared: enough to tell two bodies
 # apart, and it bounds the cost on book-length pages.
 COMPARED_CHARS = 20_000
-# A line of the rule's text that trafilatura dropped is kept when at least this
-# long: prose that trafilatura missed, not a link, button or notice (related
-# headlines and player notices on KBS/YTN/MBN run 10-50 characters).
+# A line this long is prose, not a link, button or notice (related headlines
+# and player notices on KBS/YTN/MBN run 10-50 characters).
 PROSE_LINE_CHARS = 60
 
 
@@ -78,13 +77,18 @@ def missed_prose_chars(ours: str, theirs: str) -> int:
 
 
 def keep_shared_lines(ours: str, theirs: str) -> str:
-    """Our lines that trafilatura also has, plus our prose lines it missed."""
+    """Our lines that trafilatura also has: the rule's cut, trafilatura's judgement.
+
+    Keeping our prose lines that trafilatura dropped was measured too: it kept
+    gallery captions on a Washington Post page (F1 0.93 against 0.985) and
+    gained nothing elsewhere in the corpus.
+    """
     korean = is_korean(theirs)
     known = text_units(theirs, korean)
     kept = []
     for line in ours.split("\n\n"):
         units = text_units(line, korean)
         shared = sum((units & known).values()) >= sum(units.values()) / 2
-        if shared or is_prose(line):
+        if shared:
             kept.append(line)
     return "\n\n".join(kept)
