@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     korean = [row for row in scored if row[0].folder.startswith("korean")]
     if korean:
         print_group("korean (all folders)", korean, None)
-    print_group("all pages", scored, None)
+    print_group("all pages", scored, None if args.no_speed else measure_speed(pages))
     behind = regressions(scored)
     print(f"\npages where newswatch is behind trafilatura: {len(behind)}")
     print("\n".join(behind))
