@@ -120,17 +120,16 @@ def list_elements(scope: HtmlElement) -> tuple[list[HtmlElement], list[int]]:
     """
     elements: list[HtmlElement] = []
     bylines: list[int] = []
+    search = _BYLINE_HINTS.search
     for el in scope.iter(etree.Element):
         if el.tag in _SKIP_TAGS:
             continue
-        if len(bylines) < MAX_BYLINE_ANCHORS and is_byline(el):
-            bylines.append(len(elements))
+        if len(bylines) < MAX_BYLINE_ANCHORS:  # inlined: this loop sees every element
+            names, ident = el.get("class"), el.get("id")
+            if (names and search(names)) or (ident and search(ident)):
+                bylines.append(len(elements))
         elements.append(el)
     return elements, bylines
-
-
-def is_byline(el: HtmlElement) -> bool:
-    return any(_BYLINE_HINTS.search(v) for v in (el.get("class"), el.get("id")) if v)
 
 
 def normalized(text: str) -> str:
