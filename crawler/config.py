@@ -12,10 +12,22 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from crawler.config_errors import describe_validation_error
 from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
 
 DEFAULT_CONFIG_FILE = "newswatch.yaml"
@@ -104,6 +116,13 @@ class CrawlConfig(_Strict):
 class IntervalSchedule(_Strict):
     interval: str
 
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_has_unit(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"{value} has no unit: write {value}s (or 15m, 2h, 1d)")
+        return value
+
     @field_validator("interval")
     @classmethod
     def _interval_format(cls, value: str) -> str:
@@ -114,6 +133,8 @@ class IntervalSchedule(_Strict):
 def parse_interval(value: str) -> float:
     """'90s', '15m', '2h', '1d' → seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", value)
+    if not match and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", value):
+        raise ValueError(f"{value.strip()} has no unit: write {value.strip()}s (or 15m, 2h, 1d)")
     if not match:
         raise ValueError(f"interval must look like 30s, 15m, 2h or 1d, got {value!r}")
     seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
@@ -122,7 +143,39 @@ def parse_interval(value: str) -> float:
     return seconds
 
 
-Schedule = str | IntervalSchedule
+def _schedule_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, dict | IntervalSchedule):
+        return "IntervalSchedule"
+    return None
+
+
+# A cron string or {interval: ...}; the input's shape picks the branch, so an error
+# names only the branch the user meant (tags are the labels config_errors hides).
+Schedule = Annotated[
+    Annotated[str, Tag("str")] | Annotated[IntervalSchedule, Tag("IntervalSchedule")],
+    Discriminator(
+        _schedule_kind,
+        custom_error_type="schedule_shape",
+        custom_error_message="must be a cron string ('*/15 * * * *') or {interval: 15m}",
+    ),
+]
+
+
+def _http_url(value: str) -> str:
+    """A URL the crawler can fetch: http or https, with a host."""
+    parts = urlsplit(value.strip())
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return value
+    if not parts.scheme or "://" not in value:
+        raise ValueError(f"{value!r} has no scheme: write https://{value.strip().lstrip('/')}")
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r}: only http and https URLs are crawled, not {parts.scheme}")
+    raise ValueError(f"{value!r} has no host name")
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 ContentMode = Literal["full", "snippet"]
@@ -196,17 +249,17 @@ def validate_cron(expression: str) -> None:
 
 class FeedSource(_SourceBase):
     type: Literal["feed"]
-    urls: list[str] = Field(min_length=1)
+    urls: list[HttpUrl] = Field(min_length=1)
 
 
 class SitemapSource(_SourceBase):
     type: Literal["sitemap"]
-    urls: list[str] = Field(min_length=1)
+    urls: list[HttpUrl] = Field(min_length=1)
 
 
 class SiteSource(_SourceBase):
     type: Literal["site"]
-    start_urls: list[str] = Field(min_length=1)
+    start_urls: list[HttpUrl] = Field(min_length=1)
     # URL patterns (regular expressions) of links to follow / never follow.
     allow: list[str] = Field(default_factory=list)
     deny: list[str] = Field(default_factory=list)
@@ -254,7 +307,7 @@ class BlogSource(_SourceBase):
     blog_id: str = Field(min_length=1)
     # The blog's RSS address is derived from platform and blog_id; set this only
     # for a blog served elsewhere (a custom domain, or a test server).
-    feed_url: str | None = None
+    feed_url: HttpUrl | None = None
 
     def effective_feed_url(self) -> str:
         if self.feed_url:
@@ -364,11 +417,11 @@ class Config(_Strict):
                     f"crawl.health_notify: unknown notifier {name!r} "
                     f"(known: {', '.join(sorted(self.notifiers)) or 'none'})"
                 )
-        for i, watch in enumerate(self.watches):
+        for watch in self.watches:
             for name in watch.notify:
                 if name not in self.notifiers:
                     raise ValueError(
-                        f"watches[{i}].notify: unknown notifier {name!r} "
+                        f"watches[name={watch.name}].notify: unknown notifier {name!r} "
                         f"(known: {', '.join(sorted(self.notifiers)) or 'none'})"
                     )
         return self
@@ -415,38 +468,4 @@ def parse_config(raw: Any, path: Path | str = "<config>") -> Config:
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe_validation_error(exc)}") from None
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        lines.append(f"{_format_location(err['loc'])}: {_clean_message(err['msg'])}")
-    return "; ".join(lines[:5]) + (f" (and {len(lines) - 5} more)" if len(lines) > 5 else "")
-
-
-def _format_location(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _is_union_label(part, previous):
-            pass  # pydantic's union-branch labels are not user-facing field names
-        else:
-            out += f".{part}" if out else str(part)
-        previous = part
-    return out or "(top level)"
-
-
-_SOURCE_TYPES = frozenset({"feed", "sitemap", "site", "search", "blog"})
-
-
-def _is_union_label(part: str, previous: int | str | None) -> bool:
-    if part in {"str", "IntervalSchedule"}:
-        return True
-    return isinstance(previous, int) and part in _SOURCE_TYPES
-
-
-def _clean_message(message: str) -> str:
-    return message.removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {describe_validation_error(exc, Config, raw)}") from None

@@ -208,14 +208,14 @@ def test_reload_applies_a_good_config_and_rejects_a_broken_one(
     answer_file = service.state / "service" / "reload.json"
     wait_until(answer_file.exists, 10, "the reload answer")
     answer = json.loads(answer_file.read_text())
-    assert answer["ok"] is False and "sources[0].schedule" in answer["message"], answer
+    assert answer["ok"] is False and "sources[name=first].schedule" in answer["message"], answer
     before = len(finished(workspace, "first"))
     wait_until(lambda: len(finished(workspace, "first")) > before, 20, "runs after the reload")
     assert "reload rejected, the running timetable is kept" in service.log()
 
     # `newswatch reload` refuses the broken file itself (exit 2), naming the field...
     refused = workspace.run("reload")
-    assert refused.returncode == 2 and "sources[0].schedule" in refused.stderr
+    assert refused.returncode == 2 and "sources[name=first].schedule" in refused.stderr
     # ...and applies a good one: a source added while the service runs.
     config = yaml.safe_load(good)
     config["sources"].append(feed(site, "second", "4s"))

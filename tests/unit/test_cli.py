@@ -57,3 +57,18 @@ def test_unknown_command_is_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_source_url_without_scheme_is_exit_2_naming_file_and_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "newswatch.yaml"
+    config.write_text(
+        "sources:\n  - {name: yonhap, type: feed, urls: [www.yna.co.kr/rss/news.xml]}\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "crawl"]) == 2
+    err = capsys.readouterr().err
+    assert str(config) in err and "sources[name=yonhap].urls[0]" in err
+    assert "write https://www.yna.co.kr/rss/news.xml" in err
+    assert "Traceback" not in err

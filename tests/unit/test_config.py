@@ -38,18 +38,22 @@ watches: [{name: daegu, query: 대구 스마트시티, notify: [team]}]
     [
         ("search: {url: localhost:9200}", "search.url"),
         ("crawl: {alow_hosts: []}", "crawl.alow_hosts"),
-        ("sources: [{name: a, type: feed}]", "sources[0].urls"),
-        ("sources: [{name: a, type: rss, urls: [x]}]", "sources[0]"),
+        ("sources: [{name: a, type: feed}]", "sources[name=a].urls"),
+        ("sources: [{name: a, type: rss, urls: [x]}]", "sources[name=a]"),
         (
-            "sources: [{name: a, type: feed, urls: [x], schedule: '61 * * * *'}]",
-            "sources[0].schedule",
+            "sources: [{name: a, type: feed, urls: ['http://a/'], schedule: '61 * * * *'}]",
+            "sources[name=a].schedule",
         ),
         (
-            "sources: [{name: a, type: feed, urls: [x], schedule: {interval: soon}}]",
-            "sources[0].schedule",
+            "sources: [{name: a, type: feed, urls: ['http://a/'], schedule: {interval: soon}}]",
+            "sources[name=a].schedule",
         ),
-        ("sources: [{name: a, type: site, start_urls: [x], allow: ['(']}]", "sources[0].allow"),
-        ("watches: [{name: w, query: q, notify: [nobody]}]", "watches[0].notify"),
+        (
+            "sources: [{name: a, type: site, start_urls: ['http://a/'], allow: ['(']}]",
+            "sources[name=a].allow",
+        ),
+        ("sources: [{type: feed, urls: ['http://a/']}]", "sources[0].name"),
+        ("watches: [{name: w, query: q, notify: [nobody]}]", "watches[name=w].notify"),
         ("bogus: 1", "bogus"),
     ],
 )
@@ -93,3 +97,81 @@ def test_intervals() -> None:
     assert parse_interval("1d") == 86400
     with pytest.raises(ValueError, match="interval must look like"):
         parse_interval("15 minutes")
+
+
+def problem(raw: dict[str, object]) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, "newswatch.yaml")
+    return str(info.value)
+
+
+def feed(urls: list[str], **extra: object) -> dict[str, object]:
+    return {"sources": [{"name": "daegu-press", "type": "feed", "urls": urls, **extra}]}
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("www.yna.co.kr/rss/news.xml", "has no scheme: write https://www.yna.co.kr/rss/news.xml"),
+        ("ftp://example.com/feed", "only http and https URLs are crawled, not ftp"),
+        ("http:///feed", "has no host name"),
+        ("/rss", "has no scheme"),
+    ],
+)
+def test_source_urls_need_an_http_scheme_and_a_host(url: str, says: str) -> None:
+    message = problem(feed(["https://example.com/ok", url]))
+    assert message.startswith("newswatch.yaml: sources[name=daegu-press].urls[1]: ")
+    assert says in message
+
+
+def test_every_kind_of_source_url_is_checked() -> None:
+    site = {"name": "hall", "type": "site", "start_urls": ["example.com/news"]}
+    assert "sources[name=hall].start_urls[0]: 'example.com/news' has no scheme" in problem(
+        {"sources": [site]}
+    )
+    blog = {"name": "b", "type": "blog", "platform": "tistory", "blog_id": "x", "feed_url": "x/rss"}
+    assert "sources[name=b].feed_url: 'x/rss' has no scheme" in problem({"sources": [blog]})
+    mixed = parse_config(feed(["http://127.0.0.1:8080/rss", "HTTPS://Example.com/a"]))
+    assert len(mixed.sources) == 1
+
+
+@pytest.mark.parametrize("interval", [90, "90", 1.5])
+def test_an_interval_without_unit_says_to_write_seconds(interval: object) -> None:
+    message = problem(feed(["https://example.com/rss"], schedule={"interval": interval}))
+    assert "sources[name=daegu-press].schedule.interval: " in message
+    assert f"has no unit: write {interval}s" in message
+    # One error, not one per branch of the cron-or-interval union.
+    assert "valid string" not in message and ";" not in message
+
+
+def test_a_schedule_of_the_wrong_shape_says_both_shapes() -> None:
+    message = problem(feed(["https://example.com/rss"], schedule=15))
+    assert "sources[name=daegu-press].schedule: must be a cron string" in message
+    assert "{interval: 15m}" in message
+
+
+def test_an_unknown_key_names_the_source_and_the_closest_key() -> None:
+    site = {"name": "daegu-press", "type": "site", "start_urls": ["https://a/"], "max_dpeth": 3}
+    message = problem({"sources": [{"name": "a", "type": "feed", "urls": ["https://b/"]}, site]})
+    assert message == (
+        "newswatch.yaml: sources[name=daegu-press].max_dpeth: unknown key; did you mean max_depth?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ({"crawl": {"alow_hosts": []}}, "crawl.alow_hosts: unknown key; did you mean allow_hosts?"),
+        (
+            {"notifiers": {"team": {"type": "webhook", "url_evn": "HOOK"}}},
+            "notifiers.team.url_evn: unknown key; did you mean url_env?",
+        ),
+        (
+            {"watches": [{"name": "w", "query": "q", "notfy": []}]},
+            "watches[name=w].notfy: unknown key; did you mean notify?",
+        ),
+        ({"bogus": 1}, "bogus: unknown key; valid keys: crawl, gazetteer, notifiers, search,"),
+    ],
+)
+def test_unknown_keys_everywhere_get_a_suggestion(raw: dict[str, object], says: str) -> None:
+    assert says in problem(raw)

@@ -23,7 +23,7 @@ def test_a_watch_with_a_syntax_error_is_refused_naming_the_watch(tmp_path: Path)
     with pytest.raises(ConfigError) as info:
         load_config(path)
     message = str(info.value)
-    assert "newswatch.yaml" in message and "watches[1]" in message
+    assert "newswatch.yaml" in message and "watches[name=broken-quote]" in message
     assert "watch 'broken-quote'" in message and "unclosed quote" in message
 
 
