@@ -126,10 +126,20 @@ def list_elements(scope: HtmlElement) -> tuple[list[HtmlElement], list[int]]:
             continue
         if len(bylines) < MAX_BYLINE_ANCHORS:  # inlined: this loop sees every element
             names, ident = el.get("class"), el.get("id")
-            if (names and search(names)) or (ident and search(ident)):
+            found = (names and search(names)) or (ident and search(ident))
+            if found and not in_comments(el):
                 bylines.append(len(elements))
         elements.append(el)
     return elements, bylines
+
+
+def in_comments(el: HtmlElement) -> bool:
+    """True inside a comment thread, whose "author" bylines sit beside comment dates."""
+    for node in (el, *el.iterancestors()):
+        names = f"{node.get('class', '')} {node.get('id', '')}".lower()
+        if "comment" in names or "reply" in names:
+            return True
+    return False
 
 
 def normalized(text: str) -> str:

@@ -301,3 +301,16 @@ def test_a_meta_tag_is_known_by_its_itemprop_too() -> None:
     page = plain_page(None).replace(b"<title>", meta + b"<title>")
     article = page_to_article(page, URL, fetched=FETCHED)
     assert article.published == datetime.fromisoformat("2016-07-29T16:42:34-04:00")
+
+
+def test_comment_bylines_are_not_anchors() -> None:
+    """Comment threads repeat "author" classes beside the comments' own dates."""
+    comments = "".join(
+        f'<li class="comment"><span class="comment-author">독자{n}</span>'
+        f" <span>2017.0{n}.01 10:00</span></li>"
+        for n in range(1, 4)
+    )
+    filler = "".join(f"<p>본문 문단 {n}입니다. 스마트시티 협력이 이어진다.</p>" for n in range(40))
+    thread = f'{filler}<ol id="comments">{comments}</ol></body>'
+    page = plain_page(None).replace(b"</body>", thread.encode())
+    assert scan(page) == VisibleDates()
