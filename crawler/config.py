@@ -92,7 +92,9 @@ class CrawlConfig(_Strict):
     # SIGKILL; below Docker's and systemd's stop timeouts once those are set to 60 s.
     stop_timeout: float = Field(default=30.0, gt=0)
     # Each run starts up to this many seconds late, at random, so sources with the same
-    # schedule do not all hit the network and the engine in the same second.
+    # schedule do not all hit the network and the engine in the same second. Capped at a
+    # tenth of each source's period (scheduler/service/timetable.py, JITTER_SHARE_OF_PERIOD):
+    # a 5 s interval gets at most 0.5 s, a cron every minute 6 s.
     jitter: float = Field(default=30.0, ge=0)
     # How late a missed run may still start; None: always (coalesced into one run).
     misfire_grace_time: float | None = Field(default=None, gt=0)

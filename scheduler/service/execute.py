@@ -136,7 +136,8 @@ class RunExecutor:
         self._after(run, source, snap.config)
 
     def _defer_outside_window(self, source: Source, config: Config) -> bool:
-        opening = timetable.window_opening(source.active_hours, now_utc(), config.crawl.jitter)
+        jitter = timetable.jitter_of(config, source)
+        opening = timetable.window_opening(source.active_hours, now_utc(), jitter)
         if opening is None:
             return False
         self._metrics.skipped.labels(source.name, "inactive_hours").inc()

@@ -139,6 +139,33 @@ def test_each_source_runs_on_schedule_one_at_a_time(
     assert report["spool_pending"] == 0 and report["service"]["running"] is False
 
 
+# Issue 11: under the default crawl.jitter (30 s) a 5 s source ran about every 20 s.
+SHORT_WINDOW_SECONDS = 45.0
+
+
+def test_a_5s_source_under_the_default_jitter_runs_7_to_10_times_in_45s(
+    workspace: Workspace,
+    site: FixtureSite,
+    ready_store: SearchStore,
+    service_factory: Callable[[], ServiceProcess],
+) -> None:
+    service_config(workspace, [feed(site, "quick", "5s")])
+    config = yaml.safe_load(workspace.config_path.read_text(encoding="utf-8"))
+    del config["crawl"]["jitter"]  # the default, capped at a tenth of the 5 s period
+    workspace.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    service = service_factory()
+    time.sleep(SHORT_WINDOW_SECONDS)
+    code, _ = service.stop()
+    assert code == 0, service.log()
+    started = runs(workspace, "quick")
+    print(f"quick: {len(started)} runs in {SHORT_WINDOW_SECONDS:.0f} s at 5 s")
+    # 45 s / (5 s + up to 0.5 s of jitter) after a first run at once: 9 fires;
+    # one fewer when a crawl outlasts its period on a loaded machine, one more
+    # when the window's clock starts after the service's own start-up.
+    assert 7 <= len(started) <= 10, started
+    assert_never_overlapping([r for r in started if r.status != "running"])
+
+
 def test_hanging_crawl_is_killed_at_its_timeout_and_others_keep_schedule(
     workspace: Workspace,
     site: FixtureSite,

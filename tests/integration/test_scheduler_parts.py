@@ -101,6 +101,35 @@ def test_adaptive_interval_halves_when_productive_and_grows_when_quiet(
     assert timetable.current_interval(scheduler, "a") == 100.0
 
 
+def test_default_jitter_is_capped_at_a_tenth_of_the_period(make_scheduler: Any) -> None:
+    config = parse_config(  # crawl.jitter left at its default, 30 s
+        {
+            "sources": [
+                feed("quick", schedule={"interval": "5s"}),
+                feed("hourly", schedule={"interval": "1h"}),
+                feed("minutely", schedule="* * * * *"),
+                feed("twice-a-day", schedule="0 9,18 * * *"),
+            ]
+        }
+    )
+    assert config.crawl.jitter == 30
+    jitters = {s.name: timetable.jitter_of(config, s) for s in config.sources}
+    assert jitters == {"quick": 0.5, "hourly": 30.0, "minutely": 6.0, "twice-a-day": 30.0}
+    scheduler = make_scheduler()
+    timetable.reconcile(scheduler, config)
+    job = scheduler.get_job("quick")
+    assert job.trigger.jitter == 0.5
+    # The fires APScheduler plans for the next 45 s: each period counts from the
+    # jittered fire before it, as in the running service.
+    start = datetime.now(SEOUL)
+    fire, fires = job.next_run_time, 0
+    while fire < start + timedelta(seconds=45):
+        fires += 1
+        fire = job.trigger.get_next_fire_time(fire, fire)
+    assert 7 <= fires <= 10
+    assert job.next_run_time - start <= timedelta(seconds=0.5)  # a new source runs at once
+
+
 def test_active_hours_window() -> None:
     at = datetime(2024, 6, 1, 12, 0, tzinfo=SEOUL)
     assert timetable.window_opening("07:00-23:00", at, 0) is None
