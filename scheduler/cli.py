@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from crawler.config import ConfigError
 from crawler.index_setup import SetupError
-from crawler.store import EngineError
+from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
 from scheduler.commands import alerts, common, crawl, engine, extract, kibana, service
 
@@ -66,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except (EngineError, TemplateError, SetupError) as exc:
         common.error(str(exc))
+        if isinstance(exc, EngineUnreachable):
+            common.engine_hint(args)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         common.error("interrupted")

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from calendar import monthrange
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from dateutil import parser as dateutil_parser
 
@@ -31,6 +31,15 @@ from crawler.models import SEOUL
 MAX_AHEAD_OF_FETCH = timedelta(days=1)
 # Nothing we crawl predates 1900; earlier years are parse errors (e.g. "0019").
 MIN_YEAR = 1900
+# mentions_day reads the first 20,000 characters: a long article, and ~2 ms.
+MAX_MENTION_CHARS = 20_000
+# leading_date: a dateline opens a line within this many characters, tag included.
+_LEADING_CHARS = 80
+# Place or agency tags before a dateline: "SEOUL, ", "WASHINGTON (AP) ", "[서울=뉴시스] ".
+_PLACE_TAG = re.compile(
+    r"\s*(?:[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*)*(?:,\s*|\s+(?=[\[(])))?"  # "SEOUL, "
+    r"(?:[\[(][^\])]{1,20}[\])][\s,]*)?"  # "(AP) ", "[서울=뉴시스] "
+)
 # A labelled date sits right after its label ("입력 2018.12.19"); 60 chars
 # holds the longest form ("2018년 12월 19일 (수) 오후 3시 27분 +09:00") with room.
 _LABEL_WINDOW = 60
@@ -187,6 +196,36 @@ def parse_standalone_relative(text: str, *, fetched: datetime) -> datetime | Non
     year, month = divmod(total, 12)
     day = min(local.day, monthrange(year, month + 1)[1])  # 31 March - 1 month = 28/29 February
     return _plausible(datetime(year, month + 1, day, tzinfo=SEOUL), fetched)
+
+
+def mentions_day(text: str, day: date, *, fetched: datetime) -> bool:
+    """True when `text` names `day` in any form we read ("2016-05-03", "May 3, 2016")."""
+    text = _normalize(text[:MAX_MENTION_CHARS])
+    lowered = text.lower()
+    for pattern, build, hints in _FAMILIES:
+        if not any(hint in lowered for hint in hints):
+            continue
+        for match in pattern.finditer(text):
+            try:
+                value = _plausible(build(match, fetched), fetched)
+            except (ValueError, OverflowError, TypeError):
+                continue
+            if value is not None and value.date() == day:
+                return True
+    return False
+
+
+def leading_date(line: str, *, fetched: datetime) -> datetime | None:
+    """The date a line opens with, newswire style: "April 17, 2015 -- ...", "SEOUL, May 3 -".
+
+    An optional place or agency tag may come first ("SEOUL, ", "[서울=뉴시스] ");
+    a date later in the line belongs to the sentence, not to a dateline.
+    """
+    head = _normalize(line[:_LEADING_CHARS])
+    if tag := _PLACE_TAG.match(head):
+        head = head[tag.end() :]
+    found = first_date_span(head, fetched=fetched)
+    return found[2] if found and found[0] == 0 else None
 
 
 def has_clock(value: datetime) -> bool:

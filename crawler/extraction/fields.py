@@ -15,7 +15,14 @@ from trafilatura.metadata import extract_author as trafilatura_author
 
 from crawler.extraction.agreement import agreement
 from crawler.extraction.authors import Byline, looks_like_person, parse_byline
-from crawler.extraction.dates import MAX_AHEAD_OF_FETCH, find_labeled_dates, has_clock, parse_date
+from crawler.extraction.dates import (
+    MAX_AHEAD_OF_FETCH,
+    find_labeled_dates,
+    has_clock,
+    leading_date,
+    mentions_day,
+    parse_date,
+)
 from crawler.extraction.metadata import (
     META_AUTHOR,
     META_IMAGE,
@@ -30,7 +37,12 @@ from crawler.extraction.metadata import (
 )
 from crawler.extraction.platforms import KOREAN_OUTLET, SiteRule, select_all, select_first
 from crawler.extraction.titles import clean_title
-from crawler.extraction.visible_dates import TEXT_HEAD_CHARS, VisibleDates, scan_visible_dates
+from crawler.extraction.visible_dates import (
+    MAX_LINE_CHARS,
+    TEXT_HEAD_CHARS,
+    VisibleDates,
+    scan_visible_dates,
+)
 from crawler.models import SEOUL
 
 __all__ = [
@@ -263,13 +275,39 @@ def title_candidates(page: PageMeta) -> list[str | None]:
     return [ld_text(page.ld("headline")), page.first(META_TITLE), page.title_tag]
 
 
+def story_library_date(
+    root: HtmlElement, text: str, fetched: datetime, *, extensive: bool
+) -> datetime | None:
+    """htmldate's date, unless it is a day the story's prose names.
+
+    htmldate ends with a loose search of the page text, so it can return a
+    date the story mentions ("지난 2016-05-03 협약을 맺은"): that is about the
+    story, not the post. A date opening a paragraph ("April 17, 2015 -- ...")
+    or standing in a short line is a dateline and stays.
+    """
+    value = library_date(root, fetched, extensive=extensive)
+    if value is None or not mentions_day(text, value.date(), fetched=fetched):
+        return value
+    for line in text.split("\n"):
+        opening = leading_date(line, fetched=fetched)
+        short = len(line) <= MAX_LINE_CHARS and mentions_day(line, value.date(), fetched=fetched)
+        if short or (opening is not None and opening.date() == value.date()):
+            return value
+    return None
+
+
 def settle_published(
-    structured: list[datetime | None], visible: VisibleDates, root: HtmlElement, fetched: datetime
+    structured: list[datetime | None],
+    visible: VisibleDates,
+    root: HtmlElement,
+    text: str,
+    fetched: datetime,
 ) -> datetime | None:
     """Order of trust: markup and site rules, labelled date lines, bare date lines, htmldate.
 
-    Bare date lines are weak evidence: when htmldate names another day, its
-    answer stands, so we are never below the library underneath.
+    Bare date lines are weak evidence: when htmldate names another day (one
+    the story itself does not mention), its answer stands, so we are never
+    below the library underneath.
     """
     sure = [c for c in structured if c is not None] + visible.labelled
     if sure:
@@ -279,7 +317,7 @@ def settle_published(
         return pick_precise([best, library_date(root, fetched, extensive=False)])
     if visible.unlabelled:
         bare = pick_precise(visible.unlabelled)
-        library = library_date(root, fetched, extensive=False)
+        library = story_library_date(root, text, fetched, extensive=False)
         if bare is None or library is None or same_day(bare, library):
             return bare
         return pick_precise([library, *visible.unlabelled])
@@ -292,7 +330,7 @@ def choose_dates(
     """(published, modified); a modified time not after publication is dropped."""
     published_c, modified_c = date_candidates(root, page, rule, fetched)
     visible = scan_visible_dates(root, title_candidates(page), text, fetched)
-    published = settle_published(published_c, visible, root, fetched)
+    published = settle_published(published_c, visible, root, text, fetched)
     modified = pick_precise([*modified_c, *visible.modified])
     if published is None:
         # A date in the article text is about the story unless labelled as the post's.
@@ -301,7 +339,7 @@ def choose_dates(
         )
         modified = modified or text_modified
     if published is None:
-        published = library_date(root, fetched, extensive=True)
+        published = story_library_date(root, text, fetched, extensive=True)
     if published is not None and modified is not None and modified <= published:
         modified = None
     return published, modified

@@ -7,7 +7,13 @@ from datetime import datetime
 
 import pytest
 
-from crawler.extraction.dates import find_labeled_dates, parse_date, parse_standalone_relative
+from crawler.extraction.dates import (
+    find_labeled_dates,
+    leading_date,
+    mentions_day,
+    parse_date,
+    parse_standalone_relative,
+)
 from crawler.models import SEOUL
 
 # Fetched the afternoon after the seed article (2018-12-19 15:27 KST) was posted.
@@ -231,3 +237,26 @@ def test_labelled_only_ignores_unlabelled_dates() -> None:
         datetime(2018, 12, 19, tzinfo=SEOUL),
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("April 17, 2015 -- Imagine being sick", "2015-04-17T00:00:00+09:00"),
+        ("SEOUL, Dec. 19, 2018 (Yonhap) -- The city", "2018-12-19T00:00:00+09:00"),
+        ("WASHINGTON (AP) Dec 19, 2018 - The city", "2018-12-19T00:00:00+09:00"),
+        ("[서울=뉴시스] 2018.12.19 대구시는", "2018-12-19T00:00:00+09:00"),
+        ("On Dec 19, 2018, gunmen attacked", None),  # inside a sentence
+        ("대구시는 지난 2018-12-19 항저우시와", None),
+    ],
+)
+def test_leading_date(line: str, expected: str | None) -> None:
+    got = leading_date(line, fetched=datetime.fromisoformat(FETCHED))
+    assert got == (datetime.fromisoformat(expected) if expected else None)
+
+
+def test_mentions_day() -> None:
+    fetched = datetime.fromisoformat(FETCHED)
+    story = "양 도시는 지난 2016.05.03 협약을 맺었다. 문의 053-803-1234, 참가비 12,000원."
+    assert mentions_day(story, datetime(2016, 5, 3).date(), fetched=fetched)
+    assert not mentions_day(story, datetime(2016, 5, 4).date(), fetched=fetched)

@@ -314,3 +314,30 @@ def test_comment_bylines_are_not_anchors() -> None:
     thread = f'{filler}<ol id="comments">{comments}</ol></body>'
     page = plain_page(None).replace(b"</body>", thread.encode())
     assert scan(page) == VisibleDates()
+
+
+@pytest.mark.parametrize("story_date", ["2016-05-03", "2016.05.03", "May 3, 2016"])
+@pytest.mark.parametrize(
+    ("line", "published"),
+    [
+        ("3시간 전", "2018-12-20T09:00:00+09:00"),
+        ("MJ Studio 2018. 12. 19. 15:27", "2018-12-19T15:27:00+09:00"),
+        (None, None),  # no date line: htmldate's pick from the prose is refused too
+    ],
+)
+def test_a_date_in_the_story_is_not_the_post_date(
+    story_date: str, line: str | None, published: str | None
+) -> None:
+    """htmldate reads the page text last; a day the story's prose names does not win."""
+    page = plain_page(line).replace("2016년 5월 3일".encode(), story_date.encode())
+    assert page_to_article(page, URL, fetched=FETCHED).published == as_time(published)
+
+
+def test_a_newswire_dateline_opening_a_paragraph_is_the_post_date() -> None:
+    """ "April 17, 2015 -- Imagine ..." (WebMD) opens the story: htmldate's answer stands."""
+    story = "<p>April 17, 2015 -- Imagine being sick in the hospital with an infection.</p>" * 2
+    body = (
+        f"<html><head><title>Superbugs</title></head><body><h1>Superbugs</h1>{story}</body></html>"
+    )
+    article = page_to_article(body.encode(), URL, fetched=FETCHED)
+    assert article.published == datetime.fromisoformat("2015-04-17T00:00:00+09:00")
