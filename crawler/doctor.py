@@ -36,7 +36,7 @@ def run_checks(
     try:
         store = (connect or (lambda c: SearchStore.connect(c.search)))(config)
     except EngineError as exc:
-        yield Check("engine", False, f"{exc} (start the local one with `make engine`)")
+        yield Check("engine", False, f"{exc}; {config.search.engine_hint()}")
         return
     yield Check("engine", True, f"{store.info.flavor} {store.info.version} at {store.url}")
     try:

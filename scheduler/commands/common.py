@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.markup import escape
 
-from crawler.config import Config, load_config
+from crawler.config import Config, ConfigError, load_config
 from crawler.store import SearchStore
 
 out = Console(highlight=False, soft_wrap=True)
@@ -24,6 +24,15 @@ def error(message: str) -> None:
 
 def config_of(args: argparse.Namespace) -> Config:
     return load_config(args.config)
+
+
+def engine_hint(args: argparse.Namespace) -> None:
+    """After "engine unreachable": how to start the engine the command used, by its port."""
+    try:
+        hint = config_of(args).search.engine_hint()
+    except ConfigError:
+        return
+    err.print(f"  hint: {escape(hint)}")
 
 
 def connect(config: Config) -> SearchStore:

@@ -72,3 +72,23 @@ def test_source_url_without_scheme_is_exit_2_naming_file_and_source(
     assert str(config) in err and "sources[name=yonhap].urls[0]" in err
     assert "write https://www.yna.co.kr/rss/news.xml" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["setup", "doctor"])
+def test_without_engine_url_the_cli_uses_and_names_newswatch_engine_port(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./newswatch.yaml: every default
+    for name in ("NEWSWATCH_CONFIG", "NEWSWATCH_SEARCH_URL"):
+        monkeypatch.delenv(name, raising=False)
+    port = closed_port()
+    monkeypatch.setenv("NEWSWATCH_ENGINE_PORT", str(port))
+    assert main([command]) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert f"http://127.0.0.1:{port}" in said
+    assert f"`NEWSWATCH_ENGINE_PORT={port} make engine`" in said
+    assert ":9200" not in said

@@ -175,3 +175,24 @@ def test_an_unknown_key_names_the_source_and_the_closest_key() -> None:
 )
 def test_unknown_keys_everywhere_get_a_suggestion(raw: dict[str, object], says: str) -> None:
     assert says in problem(raw)
+
+
+def test_the_local_engine_url_follows_newswatch_engine_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NEWSWATCH_SEARCH_URL", raising=False)
+    monkeypatch.delenv("NEWSWATCH_ENGINE_PORT", raising=False)
+    search = parse_config({}).search
+    assert search.effective_url() == "http://127.0.0.1:9200"
+    assert search.engine_hint() == "start the local engine on port 9200 with `make engine`"
+    monkeypatch.setenv("NEWSWATCH_ENGINE_PORT", "9320")
+    assert search.effective_url() == "http://127.0.0.1:9320"
+    assert "`NEWSWATCH_ENGINE_PORT=9320 make engine`" in search.engine_hint()
+    # A configured or exported URL wins, and the hint names it instead.
+    configured = parse_config({"search": {"url": "https://search.example.org:9243"}}).search
+    assert configured.effective_url() == "https://search.example.org:9243"
+    assert "https://search.example.org:9243" in configured.engine_hint()
+    assert "make engine" not in configured.engine_hint()
+    monkeypatch.setenv("NEWSWATCH_ENGINE_PORT", "92OO")
+    with pytest.raises(ConfigError, match="NEWSWATCH_ENGINE_PORT must be a port number"):
+        search.effective_url()
