@@ -108,6 +108,10 @@ class StoryAssignment:
     demoted: list[str] = field(default_factory=list)
 
 
+# What moving a damaged story index aside costs (said in the error that names it).
+REBUILD = "copies of stories seen before start new stories instead of joining them"
+
+
 class StoryIndex(Closing):
     """Assigns articles to stories; persisted in SQLite, LSH rebuilt in memory on open."""
 
@@ -122,7 +126,7 @@ class StoryIndex(Closing):
         self.path = path
         self.threshold = threshold
         self.num_perm = num_perm
-        self._db = open_store(path, _SCHEMA)
+        self._db = open_store(path, _SCHEMA, rebuild=REBUILD)
         self._check_meta()
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
         # A template MinHash: its permutations are computed once and shared.

@@ -7,6 +7,14 @@ copied, so writes made during the upgrade land in the new index and are not
 overwritten by older copies (`op_type: create`). The old index leaves the
 alias only after its documents are all accounted for, and is kept (not
 deleted) so an upgrade can always be undone by hand.
+
+Setup also repairs the two states a deleted alias leaves behind: versioned
+indices with no alias (the alias is put back on the newest), and a concrete
+index squatting on the alias's name, auto-created by a write while the alias
+was missing (dynamic mappings, no Korean analysis): its documents are moved
+into the versioned index, then the squatter is deleted and the alias created
+in one atomic `_aliases` call. Bulk writes say `require_alias` now, so no
+write of ours creates such an index any more; older versions did.
 """
 
 from __future__ import annotations
@@ -55,7 +63,8 @@ def run_setup(
 
 def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
     _put_template(store, family, report)
-    current = current_write_index(store, family.alias)
+    _evict_squatter(store, family, report)
+    current = current_write_index(store, family.alias) or _restore_alias(store, family, report)
     if current is None:
         index = family.index_name(1)
         store.request("PUT", f"/{index}", {"aliases": {family.alias: {"is_write_index": True}}})
@@ -75,8 +84,8 @@ def current_write_index(store: SearchStore, alias: str) -> str | None:
         if store.request("GET", f"/{alias}", ignore=(404,)) is None:
             return None
         raise SetupError(
-            f"{alias} exists as a concrete index, not an alias; rename it or reindex it into "
-            f"{alias}-v1 and add the alias, then run setup again"
+            f"{alias} exists as a concrete index, not an alias (a write created it while the "
+            f"alias was missing); run `newswatch setup` to move its documents and repair it"
         )
     writers = [
         name
@@ -88,6 +97,61 @@ def current_write_index(store: SearchStore, alias: str) -> str | None:
     if len(aliases) == 1:
         return str(next(iter(aliases)))
     return str(max(aliases, key=_version_of))
+
+
+def _evict_squatter(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+    """Turn a concrete index named like the alias back into the alias, keeping its documents."""
+    alias = family.alias
+    if store.request("GET", f"/_alias/{alias}", ignore=(404,)):
+        return  # the name is an alias
+    if store.request("GET", f"/{alias}", ignore=(404,)) is None:
+        return  # nothing by that name
+    target = _latest_index(store, family)
+    if target is None:
+        target = family.index_name(1)
+        store.request("PUT", f"/{target}")
+    # Blocked first: a writer still on an older version would otherwise add documents
+    # after the copy; with the block it is refused and keeps them in its spool.
+    store.request("PUT", f"/{alias}/_settings", {"index.blocks.write": True})
+    store.request("POST", f"/{alias}/_refresh")
+    count = int(store.request("GET", f"/{alias}/_count")["count"])
+    # Written after the alias went missing, so newer than anything in `target`: they overwrite.
+    copied = _reindex(store, alias, target, family.reindex_script, op_type="index")
+    store.request("POST", f"/{target}/_refresh")
+    missing = _count_missing(store, alias, target, count)
+    if missing:
+        raise SetupError(
+            f"{alias}: {missing} documents of the concrete index {alias} are not in {target} "
+            f"after reindexing; nothing was deleted; run setup again"
+        )
+    store.request(
+        "POST",
+        "/_aliases",
+        {
+            "actions": [
+                {"remove_index": {"index": alias}},
+                {"add": {"index": target, "alias": alias, "is_write_index": True}},
+            ]
+        },
+    )
+    report.add(
+        f"{alias}: was a concrete index (dynamic mappings); moved its {copied} of {count} "
+        f"documents into {target}, deleted it and restored the alias"
+    )
+
+
+def _restore_alias(store: SearchStore, family: IndexFamily, report: SetupReport) -> str | None:
+    """Put a deleted alias back on the newest versioned index; None when there is none."""
+    latest = _latest_index(store, family)
+    if latest is None:
+        return None
+    store.request(
+        "POST",
+        "/_aliases",
+        {"actions": [{"add": {"index": latest, "alias": family.alias, "is_write_index": True}}]},
+    )
+    report.add(f"{family.alias}: alias was missing; restored on {latest}")
+    return latest
 
 
 def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupReport) -> None:
@@ -150,8 +214,14 @@ def _index_template_hash(store: SearchStore, index: str) -> str | None:
 
 
 def _next_version(store: SearchStore, family: IndexFamily) -> int:
+    latest = _latest_index(store, family)
+    return (_version_of(latest) if latest else 0) + 1
+
+
+def _latest_index(store: SearchStore, family: IndexFamily) -> str | None:
+    """The highest `<alias>-v<N>` that exists, or None."""
     indices = store.request("GET", f"/{family.alias}-v*", params={"expand_wildcards": "all"})
-    return max((_version_of(name) for name in indices or {}), default=0) + 1
+    return max(indices or {}, key=_version_of, default=None)
 
 
 def _version_of(index: str) -> int:
@@ -159,11 +229,19 @@ def _version_of(index: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _reindex(store: SearchStore, old: str, new: str, script: dict[str, Any] | None) -> int:
+def _reindex(
+    store: SearchStore,
+    old: str,
+    new: str,
+    script: dict[str, Any] | None,
+    *,
+    op_type: str = "create",
+) -> int:
+    """Copy `old` into `new`: `create` keeps documents already in `new`, `index` overwrites."""
     body: dict[str, Any] = {
         "conflicts": "proceed",
         "source": {"index": old},
-        "dest": {"index": new, "op_type": "create"},
+        "dest": {"index": new, "op_type": op_type},
     }
     if script is not None:  # fills fields that documents written before them lack
         body["script"] = script
@@ -177,7 +255,7 @@ def _reindex(store: SearchStore, old: str, new: str, script: dict[str, Any] | No
             failures = [f for f in response.get("failures", []) if f.get("status") != 409]
             if failures or status.get("error"):
                 raise SetupError(f"reindex {old} → {new} failed: {failures or status['error']}")
-            return int(response.get("created", 0))
+            return int(response.get("created", 0)) + int(response.get("updated", 0))
         time.sleep(REINDEX_POLL_SECONDS)
 
 

@@ -4,9 +4,12 @@ Actions are buffered and sent in batches through `SearchStore.bulk`. What the
 engine cannot take now goes to the durable spool (crawler.spool) and is
 replayed later: the whole batch when the engine is unreachable (or none is
 configured), single actions that failed with 429 or 5xx after the helper's
-own retries. What the engine refuses for good (a mapping violation, a
-missing document for an update) is counted by error type, logged with its doc
-id and kept in the spool's `rejected/` folder.
+own retries, and those it refuses until someone acts (a write block, missing
+privileges, a closed index or missing alias: `crawler.spool.LIFTABLE_ERRORS`),
+which are also counted as errors and logged with what to do. What the engine
+refuses for good (a mapping violation, a missing document for an update) is
+counted by error type, logged with its doc id and kept in the spool's
+`rejected/` folder until `newswatch spool retry`.
 
 Order matters because ids are stable: an old version of a document replayed
 after a newer one would overwrite it. So while the spool holds anything, a
@@ -24,7 +27,17 @@ from dataclasses import dataclass, field
 
 from crawler.local_state import Closing
 from crawler.models import ARTICLES_ALIAS
-from crawler.spool import Action, BulkOutcome, ReplayResult, Spool, error_kind, send_actions
+from crawler.spool import (
+    Action,
+    BulkOutcome,
+    ReplayResult,
+    Spool,
+    error_kind,
+    error_reason,
+    is_liftable,
+    refusal_hint,
+    send_actions,
+)
 from crawler.store import EngineUnreachable, SearchStore
 
 log = logging.getLogger(__name__)
@@ -49,6 +62,20 @@ class IndexerStats:
     failed_by_kind: Counter[str] = field(default_factory=Counter)
     # Indexed from the spool (left by this or an earlier run).
     replayed: int = 0
+    # Kept in the spool because the engine refuses them until someone acts; each
+    # action counted once per run however often it is retried.
+    refused_by_kind: Counter[str] = field(default_factory=Counter)
+    # Corrupt spool lines moved aside.
+    quarantined: int = 0
+
+    def errors_by_kind(self) -> Counter[str]:
+        """Per-item failures for the crawl summary's errors, under `index:<type>`."""
+        errors: Counter[str] = Counter()
+        for kind, count in (self.failed_by_kind + self.refused_by_kind).items():
+            errors[f"index:{kind}"] += count
+        if self.quarantined:
+            errors["spool:corrupt_line"] += self.quarantined
+        return errors
 
 
 class BufferedIndexer(Closing):
@@ -64,6 +91,7 @@ class BufferedIndexer(Closing):
         self._batch_size = batch_size
         self._buffer: list[Action] = []
         self._skip_engine_until = 0.0
+        self._refused_ids: set[tuple[str, str]] = set()
         self.stats = IndexerStats()
 
     def add(self, action: Action) -> None:
@@ -118,6 +146,9 @@ class BufferedIndexer(Closing):
         self.stats.replayed += result.replayed
         self.stats.failed += result.rejected
         self.stats.failed_by_kind.update(result.rejected_by_kind)
+        self.stats.quarantined += result.quarantined
+        for key, kind in result.refused.items():
+            self._count_refusal(key, kind)
         if result.stopped and result.stopped.startswith("engine unreachable"):
             self._skip_engine_until = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
         return result
@@ -135,6 +166,7 @@ class BufferedIndexer(Closing):
             self.stats.failed += len(outcome.rejected)
             self.stats.failed_by_kind.update(error_kind(r) for _, r in outcome.rejected)
             self._spool.reject("indexer", outcome.rejected)  # logs each doc id and reason
+        self._count_refused(outcome)
         left = {id(action) for action, _ in outcome.retryable} | {id(a) for a in outcome.unsent}
         if not left:
             return
@@ -142,6 +174,27 @@ class BufferedIndexer(Closing):
             self._skip_engine_until = time.monotonic() + UNREACHABLE_BACKOFF_SECONDS
         reason = str(outcome.error) if outcome.error else "retryable per-item failures"
         self._to_spool([action for action in batch if id(action) in left], reason)
+
+    def _count_refused(self, outcome: BulkOutcome) -> None:
+        refused = [(a, r) for a, r in outcome.retryable if is_liftable(r)]
+        for action, result in refused:
+            key = (str(action.get("_op_type", "index")), str(action.get("_id")))
+            self._count_refusal(key, error_kind(result))
+        if refused:
+            result = refused[0][1]
+            log.error(
+                "engine refused %d actions for now (%s: %s); %s. They are kept in the spool "
+                "and sent again by the next crawl",
+                len(refused),
+                error_kind(result),
+                error_reason(result),
+                refusal_hint(result),
+            )
+
+    def _count_refusal(self, key: tuple[str, str], kind: str) -> None:
+        if key not in self._refused_ids:
+            self._refused_ids.add(key)
+            self.stats.refused_by_kind[kind] += 1
 
     def _to_spool(self, actions: list[Action], reason: str) -> None:
         self._spool.append(actions)

@@ -2,6 +2,11 @@
 
 Pipelines never issue requests. Each counts what it keeps and what it drops
 (and why) in the crawl stats under `newswatch/...`.
+
+A local state file that cannot be written (a full disk: `errors/disk_full`;
+anything else: `errors/local_state`) costs the one article, counted and named
+in one log line, not the crawl: the article is not marked seen, so the next
+crawl fetches it again, and its id is stable, so that duplicates nothing.
 """
 
 from __future__ import annotations
@@ -9,15 +14,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sqlite3
+from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.items import PageItem
+from crawler.local_state import is_disk_full
 from crawler.models import Article
 from crawler.urls import canonicalize_url
 
@@ -52,6 +62,18 @@ class _Pipeline:
         self.inc(f"skipped/{reason}")
         log.info("skipped %s: %s", url, reason)
         return DropItem(f"{reason}: {url}")
+
+    def state_failed(self, exc: Exception, url: str, path: Path) -> DropItem:
+        """Count a local state write that failed for this article, in one line (no traceback)."""
+        kind = "disk_full" if is_disk_full(exc) else "local_state"
+        self.inc(f"errors/{kind}")
+        log.warning(
+            "cannot record %s in %s (%s); not indexed now, the next crawl fetches it again",
+            url,
+            path,
+            exc,
+        )
+        return DropItem(f"{kind}: {url}")
 
 
 class ExtractPipeline(_Pipeline):
@@ -92,7 +114,10 @@ class TagPipeline(_Pipeline):
             if not self.context.dry_run:
                 # Remembered so the next feed poll does not fetch it again; a page
                 # only becomes worth a look when its feed or sitemap says it changed.
-                mark_seen(self.context, article)
+                try:
+                    mark_seen(self.context, article)
+                except STATE_ERRORS as exc:
+                    raise self.state_failed(exc, article.url, self.context.seen.path) from None
             raise DropItem(f"irrelevant (score {article.relevance:.2f}): {article.url}")
         self.inc("relevant")
         return article
@@ -110,7 +135,10 @@ class DedupPipeline(_Pipeline):
         known = self.context.seen.get(article.canonical_url)
         if known is not None and known.content_hash == article.content_hash:
             raise self.drop("unchanged", article.canonical_url)
-        assignment = self.context.stories.assign(article)
+        try:
+            assignment = self.context.stories.assign(article)
+        except STATE_ERRORS as exc:
+            raise self.state_failed(exc, article.url, self.context.stories.path) from None
         if assignment.story_id != article.id:
             self.inc("duplicates")
         if assignment.demoted and self.context.indexer is not None:
@@ -136,6 +164,16 @@ class IndexPipeline(_Pipeline):
     One thread keeps batches in order; the seen marks happen back here, on
     the reactor thread that owns the seen-store.
     """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        pipeline = super().from_crawler(crawler)
+        # Any other exception an item raised in a pipeline: Scrapy logs it, we count it.
+        crawler.signals.connect(pipeline.count_item_error, signals.item_error)
+        return pipeline
+
+    def count_item_error(self, failure: Failure, **_: Any) -> None:
+        self.inc(f"errors/item:{type(failure.value).__name__}")
 
     def __init__(self, context: CrawlContext, stats: StatsCollector) -> None:
         super().__init__(context, stats)
@@ -169,14 +207,34 @@ class IndexPipeline(_Pipeline):
         done.add_done_callback(self.in_flight.remove)
 
     async def _mark_when_sent(self, sent: asyncio.Future[None], articles: list[Article]) -> None:
-        await sent
+        try:
+            await sent
+        except Exception as exc:  # any failure costs these articles: counted, refetched
+            # Neither indexed nor spooled for sure (e.g. the spool's disk is full): not
+            # marked seen, so the next crawl fetches them again.
+            kind = "disk_full" if is_disk_full(exc) else "index_send"
+            self.stats.inc_value(f"{STAT}/errors/{kind}", len(articles))
+            log.error(
+                "could not index or spool %d articles (%s: %s); the next crawl fetches them again",
+                len(articles),
+                type(exc).__name__,
+                exc,
+            )
+            return
         for article in articles:
-            mark_seen(self.context, article)
+            try:
+                mark_seen(self.context, article)
+            except STATE_ERRORS as exc:
+                self.state_failed(exc, article.url, self.context.seen.path)
 
     async def close_spider(self) -> None:
         if self.pending:
             self.start_flush()
         await asyncio.gather(*self.in_flight)
+
+
+# What a local state file raises when it cannot be written (disk full, damaged, read-only).
+STATE_ERRORS = (sqlite3.Error, OSError)
 
 
 def mark_seen(context: CrawlContext, article: Article) -> None:

@@ -54,7 +54,21 @@ class CrawlSummary:
 
     @property
     def ok(self) -> bool:
-        return all(reason == "finished" for reason in self.finish_reasons.values())
+        """Every spider finished, and no article failed to be indexed or kept."""
+        return (
+            all(reason == "finished" for reason in self.finish_reasons.values())
+            and not self.articles_failed
+        )
+
+    @property
+    def articles_failed(self) -> int:
+        """Articles (bulk actions) refused by the engine, or lost to a local state write."""
+        return sum(n for k, n in self.errors_by_kind.items() if k.startswith(ARTICLE_ERRORS))
+
+
+# Error kinds (`newswatch/errors/<kind>` and the indexer's) that cost an article in
+# this run; each is kept (spool) or fetched again by the next crawl, never dropped.
+ARTICLE_ERRORS = ("index:", "spool:", "disk_full", "local_state", "index_send", "item:")
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
@@ -142,6 +156,7 @@ def run_crawl(
             context.indexer.flush()
             summary.spool_pending = context.spool.pending() if context.spool else 0
             summary.counts.update(_indexer_counts(context.indexer))
+            summary.errors_by_kind.update(context.indexer.stats.errors_by_kind())
         context.close()
         if store is not None:
             store.close()

@@ -30,6 +30,9 @@ from crawler.models import SEOUL
 
 MarkResult = Literal["new", "updated", "unchanged"]
 
+# What moving a damaged seen-store aside costs (said in the error that names it).
+REBUILD = "known pages are fetched once more and keep their document ids, so nothing is duplicated"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
     url TEXT PRIMARY KEY,
@@ -69,7 +72,7 @@ class SeenStore(Closing):
     def __init__(self, path: Path) -> None:
         self.path = path
         # Runs of different sources share the file; their writes take milliseconds.
-        self._db = open_store(path, _SCHEMA)
+        self._db = open_store(path, _SCHEMA, rebuild=REBUILD)
 
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute(

@@ -5,7 +5,17 @@ Layout of the spool directory:
   line. Names sort in creation order, so replay goes oldest first.
 - `rejected/<segment>-<nanoseconds>.jsonl`: actions the engine refused for good
   (e.g. `mapper_parsing_exception`), each with its status and error, so
-  nothing is ever silently dropped; a person decides what to do with them.
+  nothing is ever silently dropped. `newswatch status` counts them and
+  `newswatch spool retry` (`Spool.requeue_rejected`) puts them back in line,
+  e.g. after the mapping was fixed.
+- `<segment>.corrupt`: lines of a segment that are not a bulk action (a disk
+  or editor accident), moved aside with a warning naming the segment and the
+  line, so the rest of the segment and every later one are still replayed.
+
+Refusals the engine lifts without the document changing are not rejections:
+a write block (`index.blocks.write`, a flood-stage disk), missing privileges, a
+closed index, a missing alias (bulk requests say `require_alias`). Those
+actions stay in the segment and are retried like an outage (see `is_retryable`).
 
 Every file is written to a hidden temporary name, fsynced, renamed into place
 and the directory fsynced: after a crash a segment is either complete or
@@ -47,9 +57,46 @@ LOCK_FILE = ".replay.lock"
 _sequence = itertools.count()
 
 
-def is_retryable(status: int | None) -> bool:
-    """Overloaded (429) and server-side (5xx) failures may succeed later; others never will."""
-    return status is None or status == 429 or status >= 500
+# Error types an operator or the engine lifts while the document stays the same:
+# `index.blocks.write` or a flood-stage disk (cluster_block_exception, HTTP 403
+# per item, checked on OpenSearch 2.19), missing privileges (security_exception),
+# a closed index (index_closed_exception, HTTP 400) and a missing alias
+# (index_not_found_exception, HTTP 404 with `require_alias`). A missing document
+# for an update is also a 404 but is refused for good: it is told by its type.
+LIFTABLE_ERRORS = frozenset(
+    {
+        "cluster_block_exception",
+        "security_exception",
+        "index_closed_exception",
+        "index_not_found_exception",
+    }
+)
+
+
+def is_retryable(result: dict[str, Any]) -> bool:
+    """Overloaded (429), server-side (5xx) and liftable refusals may succeed later."""
+    status = result.get("status")
+    if status is None or status == 429 or status >= 500 or status in (401, 403):
+        return True
+    return error_kind(result) in LIFTABLE_ERRORS
+
+
+def is_liftable(result: dict[str, Any]) -> bool:
+    """A refusal that lasts until someone acts (lifts a block, runs setup), not a hiccup."""
+    status = result.get("status")
+    return status in (401, 403) or error_kind(result) in LIFTABLE_ERRORS
+
+
+def refusal_hint(result: dict[str, Any]) -> str:
+    """What a person does about a liftable refusal, for the log line that reports it."""
+    kind = error_kind(result)
+    if kind == "index_not_found_exception":
+        return "the alias is missing: run `newswatch setup`"
+    if kind == "cluster_block_exception":
+        return "the index is write-blocked: lift the block (or free disk space on the engine)"
+    if kind == "index_closed_exception":
+        return "the index is closed: open it"
+    return "the credentials lack a privilege: see deploy/ for the crawler's role"
 
 
 @dataclass
@@ -84,7 +131,7 @@ def send_actions(store: SearchStore, actions: list[Action]) -> BulkOutcome:
             action = matched.pop(0)
             if ok:
                 outcome.succeeded.append((action, result))
-            elif is_retryable(result.get("status")):
+            elif is_retryable(result):
                 outcome.retryable.append((action, result))
             else:
                 outcome.rejected.append((action, result))
@@ -113,6 +160,11 @@ class ReplayResult:
     replayed: int = 0
     rejected: int = 0
     rejected_by_kind: Counter[str] = field(default_factory=Counter)
+    # Kept in the spool because the engine refuses them until someone acts:
+    # (operation, _id) → error type.
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Corrupt lines moved aside (see `Spool._read_segment`).
+    quarantined: int = 0
     segments_done: int = 0
     remaining: int = 0
     # Why replay stopped early (engine unreachable, refused the request, overloaded), or None.
@@ -151,6 +203,26 @@ class Spool:
     def rejected_files(self) -> list[Path]:
         return sorted(self.rejected_dir.glob("*.jsonl"))
 
+    def rejected(self) -> int:
+        """Number of actions the engine refused for good, kept in `rejected/`."""
+        return sum(_count_lines(path) for path in self.rejected_files())
+
+    def requeue_rejected(self) -> int:
+        """Put every rejected action back in line as a new segment; how many were moved.
+
+        A rejected file is deleted only once its actions are in a segment, so a
+        crash in between sends them twice (harmless: stable ids), never loses them.
+        """
+        moved = 0
+        for path in self.rejected_files():
+            records = self._read_lines(path)
+            actions = [r["action"] for r in records if isinstance(r.get("action"), dict)]
+            self.append(actions)
+            path.unlink()
+            _fsync_directory(self.rejected_dir)
+            moved += len(actions)
+        return moved
+
     def reject(self, source: str, entries: list[tuple[Action, dict[str, Any]]]) -> Path | None:
         """Keep refused actions with the engine's reason, for a person to look at."""
         if not entries:
@@ -188,11 +260,12 @@ class Spool:
                     if not self._replay_segment(store, path, result):
                         break
         result.remaining = self.pending()
-        if result.replayed or result.rejected or result.stopped:
+        if result.replayed or result.rejected or result.stopped or result.quarantined:
             log.info(
-                "spool replay: %d indexed, %d rejected, %d remaining%s",
+                "spool replay: %d indexed, %d rejected, %d corrupt lines set aside, %d remaining%s",
                 result.replayed,
                 result.rejected,
+                result.quarantined,
                 result.remaining,
                 f" (stopped: {result.stopped})" if result.stopped else "",
             )
@@ -201,7 +274,7 @@ class Spool:
     def _replay_segment(self, store: SearchStore, path: Path, result: ReplayResult) -> bool:
         """Replay one segment; True when it is finished and replay may go on."""
         try:
-            actions = _read_segment(path)
+            actions = self._read_segment(path, result)
         except FileNotFoundError:
             return True  # replayed and deleted by another process meanwhile
         outcome = send_actions(store, actions)
@@ -212,6 +285,10 @@ class Spool:
             self.reject(path.stem, outcome.rejected)
             result.rejected += len(outcome.rejected)
             result.rejected_by_kind.update(error_kind(r) for _, r in outcome.rejected)
+        refused = [r for _, r in outcome.retryable if is_liftable(r)]
+        for action, reply in outcome.retryable:
+            if is_liftable(reply):
+                result.refused[_action_key(action)] = error_kind(reply)
         left = [action for action, _ in outcome.retryable] + outcome.unsent
         if not left:
             path.unlink(missing_ok=True)
@@ -224,9 +301,55 @@ class Spool:
             result.stopped = f"engine unreachable: {outcome.error}"
         elif outcome.error is not None:
             result.stopped = f"engine refused the request: {outcome.error}"
+        elif refused:
+            result.stopped = (
+                f"{len(refused)} actions refused for now ({error_kind(refused[0])}: "
+                f"{error_reason(refused[0])}); {refusal_hint(refused[0])}"
+            )
         else:
             result.stopped = f"{len(outcome.retryable)} actions failed with retryable statuses"
         return False
+
+    def _read_segment(self, path: Path, result: ReplayResult) -> list[Action]:
+        """The actions; corrupt lines go to `<segment>.corrupt`, each named in a warning."""
+        actions: list[Action] = []
+        corrupt: list[bytes] = []
+        with open(path, "rb") as handle:
+            for line_no, raw in enumerate(handle, 1):
+                if not raw.strip():
+                    continue
+                action, problem = _parse_action(raw)
+                if action is not None:
+                    actions.append(action)
+                    continue
+                corrupt.append(raw if raw.endswith(b"\n") else raw + b"\n")
+                log.warning(
+                    "spool segment %s line %d is not a bulk action (%s); moved to %s",
+                    path,
+                    line_no,
+                    problem,
+                    _corrupt_path(path),
+                )
+        if corrupt:
+            # Kept first, then the segment rewritten: a crash in between quarantines
+            # the line again (twice in the file), never loses it.
+            _append_durably(_corrupt_path(path), corrupt)
+            _write_atomically(path, actions)
+            result.quarantined += len(corrupt)
+        return actions
+
+    def _read_lines(self, path: Path) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        with open(path, "rb") as handle:
+            for line_no, raw in enumerate(handle, 1):
+                try:
+                    record = json.loads(raw)
+                except ValueError as exc:
+                    log.warning("%s line %d is not JSON (%s); left out", path, line_no, exc)
+                    continue
+                if isinstance(record, dict):
+                    records.append(record)
+        return records
 
     def _replay_lock(self) -> AbstractContextManager[bool]:
         """One replayer per spool: two would send the same segments twice (harmless, wasteful)."""
@@ -263,9 +386,30 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _read_segment(path: Path) -> list[Action]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+def _parse_action(raw: bytes) -> tuple[Action | None, str]:
+    """One segment line as an action, or None and what is wrong with it."""
+    try:
+        action = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8: {exc.reason}"
+    except ValueError as exc:
+        return None, f"not JSON: {exc}"
+    if not isinstance(action, dict) or not action.get("_id"):
+        return None, "not an object with an _id"
+    return action, ""
+
+
+def _corrupt_path(segment: Path) -> Path:
+    # Beside the segment and outside SEGMENT_GLOB, so it is never replayed.
+    return segment.with_name(f"{segment.name}.corrupt")
+
+
+def _append_durably(path: Path, lines: list[bytes]) -> None:
+    with open(path, "ab") as handle:
+        handle.writelines(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
+    _fsync_directory(path.parent)
 
 
 def _count_lines(path: Path) -> int:

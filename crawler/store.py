@@ -163,7 +163,13 @@ class SearchStore:
     def bulk(
         self, actions: Iterable[dict[str, Any]], *, chunk_size: int | None = None
     ) -> Iterator[tuple[bool, dict[str, Any]]]:
-        """Index actions in chunks; one (ok, item) per action, errors collected per item."""
+        """Index actions in chunks; one (ok, item) per action, errors collected per item.
+
+        Every action must target an alias (`require_alias`, a bulk parameter of
+        Elasticsearch 7.10+ and OpenSearch 2.x): a write to a missing alias
+        fails with `index_not_found_exception` instead of auto-creating a
+        concrete index with dynamic mappings (no Korean analysis).
+        """
         helpers = _helpers_module(self.flavor)
         try:
             yield from helpers.streaming_bulk(
@@ -175,6 +181,7 @@ class SearchStore:
                 max_retries=self._settings.max_retries,
                 initial_backoff=BACKOFF_START_SECONDS,
                 max_backoff=BACKOFF_MAX_SECONDS,
+                require_alias=True,  # passed on to the client's bulk() as a query parameter
             )
         except Exception as exc:
             raise _translate(exc, "POST", "/_bulk", self.url) from exc

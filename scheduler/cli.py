@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 
 from crawler.config import ConfigError
 from crawler.index_setup import SetupError
+from crawler.local_state import StateError
 from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
-from scheduler.commands import alerts, common, crawl, engine, extract, kibana, service
+from scheduler.commands import alerts, common, crawl, engine, extract, kibana, service, spool
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.register(sub)
     service.register(sub)
     kibana.register(sub)
+    spool.register(sub)
     return parser
 
 
@@ -64,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, common.UsageError) as exc:
         common.error(str(exc))
         return EXIT_USAGE
-    except (EngineError, TemplateError, SetupError) as exc:
+    except (EngineError, TemplateError, SetupError, StateError) as exc:
         common.error(str(exc))
         if isinstance(exc, EngineUnreachable):
             common.engine_hint(args)

@@ -53,6 +53,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     state = f"running (pid {report.pid})" if report.running else "not running"
     out.print(f"service: {state}; spool: {report.spool_pending} actions waiting")
+    if report.spool_rejected:
+        out.print(
+            f"[red]{report.spool_rejected} actions refused by the engine[/] are kept in the "
+            "spool's rejected/ folder: `newswatch spool retry` sends them again"
+        )
     table = Table(
         "source", "schedule", "last run", "result", "next run", "flags", "last error", box=None
     )

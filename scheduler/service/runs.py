@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from crawler.local_state import check_store
+
 RunStatus = Literal["running", "ok", "failed", "timeout", "interrupted", "crashed"]
 # Statuses that count towards a source's consecutive failures. `interrupted` does
 # not: it says the service stopped, not that the source is broken.
@@ -96,11 +98,16 @@ class RunRecord:
         }
 
 
+# What moving a damaged run history aside costs (said in the error that names it).
+REBUILD = "the service starts a new history; runs already shipped stay in newswatch-runs"
+
+
 class RunHistory:
     """One connection shared by the job threads, serialized by a lock (runs are few)."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        check_store(path, REBUILD)
         if readonly:
             uri = f"file:{path}?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from crawler.config import Config, ConfigError, config_path, load_config
+from crawler.local_state import check_store
 from crawler.spool import Spool
 from scheduler.service import jobs, timetable
 from scheduler.service.alerting import AlertSweeper
@@ -106,6 +107,7 @@ class Service:
 
     def _serve(self, config: Config, raw: bytes, paths: ServicePaths) -> None:
         history = RunHistory(paths.runs_db)
+        check_store(paths.jobs_db, paths.JOBS_REBUILD)  # APScheduler would fail with a traceback
         recover_interrupted(history, config.crawl.stop_timeout)
         metrics = ServiceMetrics()
         health = HealthMonitor(history, metrics, config.crawl.failures_before_flag)

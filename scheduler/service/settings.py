@@ -34,6 +34,9 @@ class ServicePaths:
     def jobs_db(self) -> Path:
         return self.root / "jobs.sqlite"
 
+    # What moving a damaged job store aside costs (said in the error that names it).
+    JOBS_REBUILD = "`newswatch run` builds the timetable again from the config"
+
     @property
     def lock(self) -> Path:
         return self.root / "service.lock"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config
+from crawler.local_state import check_store
 from crawler.spool import Spool
 from scheduler.service.control import is_locked, read_info
 from scheduler.service.runs import RunHistory, RunRecord
@@ -45,11 +46,14 @@ class StatusReport:
     pid: int | None
     spool_pending: int
     sources: list[SourceStatus]
+    # Actions the engine refused for good, kept in spool/rejected/ (`newswatch spool retry`).
+    spool_rejected: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "service": {"running": self.running, "pid": self.pid},
             "spool_pending": self.spool_pending,
+            "spool_rejected": self.spool_rejected,
             "sources": [s.to_json() for s in self.sources],
         }
 
@@ -65,8 +69,14 @@ def collect_status(config: Config) -> StatusReport:
     finally:
         if history is not None:
             history.close()
-    spool = Spool(paths.spool).pending() if paths.spool.exists() else 0
-    return StatusReport(running, info.get("pid") if info else None, spool, sources)
+    spool = Spool(paths.spool) if paths.spool.exists() else None
+    return StatusReport(
+        running,
+        info.get("pid") if info else None,
+        spool.pending() if spool else 0,
+        sources,
+        spool_rejected=spool.rejected() if spool else 0,
+    )
 
 
 def _source_status(
@@ -102,6 +112,7 @@ def _next_runs(config: Config, paths: ServicePaths) -> dict[str, datetime | None
     if url.startswith("sqlite:///"):
         if not paths.jobs_db.exists():
             return {}
+        check_store(paths.jobs_db, paths.JOBS_REBUILD)
         with sqlite3.connect(f"file:{paths.jobs_db}?mode=ro", uri=True) as db:
             try:
                 rows = db.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ import pytest
 
 from crawler import store as store_module
 from crawler.config import SearchConfig
+from crawler.index_setup import run_setup
 from crawler.indexer import BufferedIndexer
 from crawler.models import ARTICLES_ALIAS, Article
 from crawler.spool import Spool
@@ -177,3 +179,91 @@ def test_without_an_engine_everything_is_spooled(tmp_path: Path) -> None:
     assert indexer.stats.spooled == 5
     assert len(spool.segments()) == 3
     assert indexer.replay_spool().remaining == 5
+
+
+def test_a_write_block_keeps_actions_spooled_until_it_is_lifted(
+    ready_store: SearchStore, tmp_path: Path
+) -> None:
+    """index.blocks.write (maintenance, shrink): refused per item with 403, kept, not rejected."""
+    articles = make_articles(12)
+    spool = Spool(tmp_path / "spool")
+    ready_store.request("PUT", f"/{ARTICLES_ALIAS}/_settings", {"index.blocks.write": True})
+    try:
+        with BufferedIndexer(ready_store, spool, batch_size=5) as indexer:
+            for article in articles:
+                indexer.add(article.to_action())
+    finally:
+        ready_store.request("PUT", f"/{ARTICLES_ALIAS}/_settings", {"index.blocks.write": False})
+    stats = indexer.stats
+    assert (stats.indexed_new, stats.failed, stats.spooled) == (0, 0, 12)
+    # The first batch was refused (counted once each, though every later flush sent it
+    # again); the later batches waited behind it in the spool, unsent.
+    assert stats.refused_by_kind == {"cluster_block_exception": 5}
+    assert stats.errors_by_kind() == {"index:cluster_block_exception": 5}
+    assert (spool.pending(), spool.rejected()) == (12, 0)
+
+    after = BufferedIndexer(ready_store, spool)
+    assert after.replay_spool().replayed == 12
+    assert count(ready_store) == 12
+    assert spool.pending() == 0
+
+
+def test_a_missing_alias_is_never_created_by_a_write_and_setup_brings_it_back(
+    ready_store: SearchStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ready_store.request("DELETE", f"/newswatch-articles-v1/_alias/{ARTICLES_ALIAS}")
+    spool = Spool(tmp_path / "spool")
+    with BufferedIndexer(ready_store, spool) as indexer:
+        for article in make_articles(3):
+            indexer.add(article.to_action())
+    assert indexer.stats.refused_by_kind == {"index_not_found_exception": 3}
+    assert "run `newswatch setup`" in caplog.text
+    assert spool.pending() == 3
+    # No concrete index squats on the alias's name.
+    assert ready_store.request("GET", f"/{ARTICLES_ALIAS}", ignore=(404,)) is None
+
+    report = run_setup(ready_store)
+    assert any("alias was missing; restored on newswatch-articles-v1" in a for a in report.actions)
+    assert BufferedIndexer(ready_store, spool).replay_spool().replayed == 3
+    assert count(ready_store) == 3
+
+
+def test_over_long_keyword_values_are_indexed_not_rejected(
+    ready_store: SearchStore, tmp_path: Path
+) -> None:
+    """Lucene refuses terms over 32766 bytes; `ignore_above` keeps the document."""
+    long = "가" * 12_000  # 36,000 UTF-8 bytes
+    article = Article(
+        url="https://news.example.kr/long?q=" + "x" * 40_000,
+        title="대구시 스마트시티",
+        text="본문",
+        fetched=FETCHED,
+        site_name=long,
+        section=long,
+    )
+    spool = Spool(tmp_path / "spool")
+    with BufferedIndexer(ready_store, spool) as indexer:
+        indexer.add(article.to_action())
+    assert (indexer.stats.indexed_new, indexer.stats.failed) == (1, 0), indexer.stats
+    source = get_doc(ready_store, article.id)["_source"]
+    assert source["site_name"] == long and len(source["canonical_url"]) > 40_000
+
+
+def test_spool_retry_sends_what_an_older_mapping_rejected(
+    ready_store: SearchStore, tmp_path: Path
+) -> None:
+    """Rejected under the template before ignore_above; requeued, it is indexed now."""
+    article = make_articles(1)[0]
+    spool = Spool(tmp_path / "spool")
+    record = {
+        "status": 400,
+        "kind": "illegal_argument_exception",
+        "reason": "Document contains at least one immense term in field=site_name",
+        "action": article.to_action(),
+    }
+    (spool.rejected_dir / "indexer-1.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    assert spool.rejected() == 1
+    assert spool.requeue_rejected() == 1
+    result = spool.replay(ready_store)
+    assert (result.replayed, result.rejected, result.remaining) == (1, 0, 0)
+    assert count(ready_store) == 1

@@ -65,3 +65,26 @@ def test_changed_mapping_migrates_without_losing_documents(
         {"query": {"match": {"title": "Sejong"}}, "size": 0},
     )
     assert hits["hits"]["total"]["value"] == 0  # analyzer works; no 세종 in titles
+
+
+def test_setup_repairs_a_concrete_index_squatting_on_the_alias(store: SearchStore) -> None:
+    """What an older crawler left when the alias was deleted: a write auto-created
+    `newswatch-articles` with dynamic mappings. Setup moves its documents and takes the
+    name back for the alias, with the Korean analysis."""
+    run_setup(store)
+    index_articles(store, articles(3, "old"))
+    store.request("DELETE", "/newswatch-articles-v1/_alias/newswatch-articles")
+    for article in articles(2, "new"):  # as a write without require_alias did
+        store.request("PUT", f"/newswatch-articles/_doc/{article.id}", article.to_document())
+    assert "newswatch-articles" in store.request("GET", "/newswatch-articles")
+
+    report = run_setup(store)
+    assert any("was a concrete index" in a and "moved its 2 of 2" in a for a in report.actions)
+    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v1"
+    assert list(store.request("GET", "/_alias/newswatch-articles")) == ["newswatch-articles-v1"]
+    store.request("POST", "/newswatch-articles/_refresh")
+    assert store.request("GET", "/newswatch-articles/_count")["count"] == 5
+    mapping = store.request("GET", "/newswatch-articles/_mapping")
+    title = mapping["newswatch-articles-v1"]["mappings"]["properties"]["title"]
+    assert title["analyzer"] == "korean"
+    assert all("up to date" in a for a in run_setup(store).actions)

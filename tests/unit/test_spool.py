@@ -33,8 +33,10 @@ class StubStore:
         *,
         unreachable_after: int | None = None,
         refuse_request: bool = False,
+        kinds: dict[str, str] | None = None,
     ) -> None:
         self.statuses = statuses or {}
+        self.kinds = kinds or {}
         self.unreachable_after = unreachable_after
         self.refuse_request = refuse_request
         self.sent: list[str] = []
@@ -56,6 +58,7 @@ class StubStore:
                 result["result"] = "created"
             else:
                 kind = "mapper_parsing_exception" if status == 400 else "es_rejected_execution"
+                kind = self.kinds.get(doc_id, kind)
                 result["error"] = {"type": kind, "reason": f"refused {doc_id}"}
             yield status < 300, {op: result}
 
@@ -181,3 +184,62 @@ def test_send_actions_matches_results_to_actions_by_operation_and_id() -> None:
     assert [a for a, _ in outcome.succeeded] == actions[:2]
     assert [a for a, _ in outcome.retryable] == [actions[2]]
     assert outcome.rejected == [] and outcome.unsent == [] and outcome.error is None
+
+
+def test_refusals_the_engine_lifts_stay_in_the_spool_and_say_what_to_do(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    spool.append([action("blocked"), action("no-alias"), action("gone", "update"), action("ok")])
+    stub = StubStore(
+        {"blocked": 403, "no-alias": 404, "gone": 404},
+        kinds={
+            "blocked": "cluster_block_exception",
+            "no-alias": "index_not_found_exception",
+            "gone": "document_missing_exception",  # an update of a missing document: for good
+        },
+    )
+    result = spool.replay(as_store(stub))
+    assert (result.replayed, result.rejected, result.remaining) == (1, 1, 2)
+    assert result.refused == {
+        ("index", "blocked"): "cluster_block_exception",
+        ("index", "no-alias"): "index_not_found_exception",
+    }
+    assert result.stopped is not None and "refused for now" in result.stopped
+    assert "lift the block" in result.stopped
+    # Lifted: everything left goes through, nothing was lost on the way.
+    assert spool.replay(as_store(StubStore())).replayed == 2
+    assert spool.pending() == 0
+
+
+def test_a_corrupt_line_is_set_aside_named_and_the_rest_replayed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spool = Spool(tmp_path)
+    first = spool.append([action("a"), action("b"), action("c")])
+    spool.append([action("d")])
+    assert first is not None
+    lines = first.read_bytes().splitlines(keepends=True)
+    first.write_bytes(
+        lines[0] + b'{"_op_type": "index", "_id": "b", "_sou\n' + b"\xff\n" + lines[2]
+    )
+    stub = StubStore()
+    result = spool.replay(as_store(stub))
+    assert stub.sent == ["a", "c", "d"]
+    assert (result.replayed, result.quarantined, result.remaining) == (3, 2, 0)
+    corrupt = first.with_name(first.name + ".corrupt")
+    assert corrupt.read_bytes() == b'{"_op_type": "index", "_id": "b", "_sou\n\xff\n'
+    assert f"{first} line 2 is not a bulk action (not JSON" in caplog.text
+    assert f"{first} line 3 is not a bulk action (not UTF-8" in caplog.text
+    assert str(corrupt) in caplog.text
+    assert spool.segments() == [] and spool.pending() == 0  # the .corrupt file is no segment
+
+
+def test_rejected_actions_are_counted_and_put_back_in_line(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    spool.append([action("bad1"), action("bad2"), action("good")])
+    spool.replay(as_store(StubStore({"bad1": 400, "bad2": 400})))
+    assert (spool.rejected(), spool.pending()) == (2, 0)
+    assert spool.requeue_rejected() == 2
+    assert (spool.rejected(), spool.pending(), spool.rejected_files()) == (0, 2, [])
+    stub = StubStore()  # the cause was fixed (e.g. the mapping)
+    assert spool.replay(as_store(stub)).replayed == 2
+    assert stub.sent == ["bad1", "bad2"]

@@ -92,6 +92,8 @@ def test_both_flavors_send_identical_requests() -> None:
     assert os_[-1][0] == "POST"
     assert es[:-1] == os_[:-1]
     assert es[-1][1:] == os_[-1][1:]
+    # Bulk writes never create an index: a missing alias is an error, not a new index.
+    assert ("require_alias", "true") in es[-1][2]
 
 
 def test_credentials_are_sent_as_headers_to_both() -> None:
