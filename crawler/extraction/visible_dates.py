@@ -59,6 +59,8 @@ MAX_BESIDE_CHARS = 20
 # Byline-looking elements used as anchors: only the first few, because the
 # comment section further down repeats "author" classes next to comment dates.
 MAX_BYLINE_ANCHORS = 2
+# Characters allowed between a label and its date ("입력 : [2018..."), as in dates.py.
+_LABEL_GAP = 3
 # A date line within the first characters of the extracted text is the
 # dateline trafilatura kept; further in, a line found in the text is body.
 TEXT_HEAD_CHARS = 200
@@ -216,10 +218,6 @@ def read_line(raw: str, fetched: datetime, found: VisibleDates) -> bool:
         found.unlabelled.append(value)
         return True
     return covered != line  # a modified-only line
-
-
-# Characters allowed between a label and its date ("입력 : [2018...").
-_LABEL_GAP = 3
 
 
 def read_bare(line: str, fetched: datetime) -> datetime | None:
