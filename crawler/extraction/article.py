@@ -229,7 +229,7 @@ def page_to_article(
     site_name = fields.choose_site_name(page, rule, url)
     site_names = tuple(n for n in (site_name, rule.site_name if rule else None) if n)
     title = fields.choose_title(root, page, rule, site_names)
-    byline = fields.choose_author(root, page, rule, site_names)
+    byline = fields.choose_author(root, page, rule, site_names, search_tree=not oversized)
     section = fields.choose_section(page)
     kind = detect_kind(rule, host, page.json_ld, section, title or "")
     fast = elements > FAST_TEXT_ABOVE_ELEMENTS
