@@ -3,6 +3,11 @@
 Scrapy's default formatter logs every dropped item at WARNING with its full
 repr, which would put article bodies in the logs and drown real warnings;
 the pipelines already count each drop by reason and log its URL.
+
+Download errors likewise: crawler.middlewares.FetchOutcomeMiddleware logs one
+line per failed URL saying what happened and what to do, so Scrapy's own
+"Error downloading" records (each with a Twisted traceback, ~30 lines) are
+demoted to DEBUG and show only with `-v`.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
@@ -36,3 +41,45 @@ class QuietLogFormatter(LogFormatter):
             "msg": "kept %(url)s",
             "args": {"url": getattr(item, "url", "?")},
         }
+
+    def download_error(
+        self,
+        failure: Failure,
+        request: Request,
+        spider: Spider,
+        errmsg: str | None = None,
+    ) -> LogFormatterResult:
+        result = super().download_error(failure, request, spider, errmsg)
+        result["level"] = logging.DEBUG
+        return result
+
+
+# Records Scrapy logs itself at ERROR that repeat a failure FetchOutcomeMiddleware
+# reports: RobotsTxtMiddleware's failed robots.txt download (with its traceback;
+# the page's own request fails the same way) and RetryMiddleware's "Gave up
+# retrying" (the request's final failure).
+REPEATED_ERRORS = {
+    "scrapy.downloadermiddlewares.robotstxt": "Error downloading",
+    "scrapy.downloadermiddlewares.retry": "Gave up retrying",
+}
+
+
+class DemoteRepeatedErrors(logging.Filter):
+    """Turn records starting with `prefix` into DEBUG ones (shown only with -v)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(self.prefix):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def quiet_repeated_errors() -> None:
+    """Install DemoteRepeatedErrors on Scrapy's loggers in REPEATED_ERRORS, once."""
+    for name, prefix in REPEATED_ERRORS.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DemoteRepeatedErrors) for f in logger.filters):
+            logger.addFilter(DemoteRepeatedErrors(prefix))

@@ -1,4 +1,4 @@
-"""Scrapy downloader middlewares: the SSRF guard and Retry-After handling.
+"""Scrapy downloader middlewares: the SSRF guard, Retry-After handling, fetch outcomes.
 
 Both are built by `from_crawler` from settings; `__init__` takes plain values
 so tests can build them without a crawler.
@@ -16,6 +16,13 @@ Order (see MIDDLEWARE_ORDERS; crawler/settings.py registers them):
   (robots.txt, `engine.download_async`) pass through the same chain.
   Limit: the guard resolves the host and the download handler resolves it
   again; a rebinding DNS server could answer differently the second time.
+- FetchOutcomeMiddleware at 55: process_response and process_exception run
+  in DECREASING order, so 55 sees what is left after RedirectMiddleware (600),
+  RetryAfterMiddleware (560) and RetryMiddleware (550): the final response
+  or the final exception of each request, once, after its retries. It
+  records each failure with its URL and reason (crawler.failures) and logs
+  one line for it; Scrapy's own "Error downloading" record, with its Twisted
+  traceback, is at DEBUG (crawler.logformatter), so it shows only with -v.
 - RetryAfterMiddleware at 560: process_response runs in DECREASING order, so
   560 sees a 429/503 before Scrapy's RetryMiddleware (550), which would retry
   at once, ignoring Retry-After. Its process_request (also at 560) is where
@@ -42,8 +49,10 @@ the next scheduled run asks again.
   process_response, which no other middleware, stat or errback sees, so
   without the count a refused bomb was missing from the crawl summary.
 
-Stats: netguard/blocked, netguard/blocked/<reason>, retry_after/honoured,
-retry_after/too_long, retry_after/gave_up, newswatch/errors/decompressed_too_large.
+Stats: netguard/blocked, netguard/blocked/<reason>, netguard/bad_url/<reason>,
+netguard/unresolvable, retry_after/honoured, retry_after/too_long,
+retry_after/gave_up, newswatch/errors/decompressed_too_large, and
+fetch/ok, fetch/failed[/<reason>], fetch/failures (crawler.failures).
 """
 
 from __future__ import annotations
@@ -61,13 +70,30 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.netguard import BlockedURL, check_url_async
+from crawler.failures import (
+    FetchFailure,
+    describe_exception,
+    describe_status,
+    record_failure,
+    record_success,
+)
+from crawler.failures import StatsLike as FailureStats
+from crawler.netguard import (
+    BadURL,
+    BlockedURL,
+    Resolver,
+    UnfetchableURL,
+    UnresolvableHost,
+    check_url_async,
+)
 
 __all__ = [
     "MIDDLEWARE_ORDERS",
     "CountingDecompressionMiddleware",
+    "FetchOutcomeMiddleware",
     "NetGuardMiddleware",
     "RetryAfterMiddleware",
     "parse_retry_after",
@@ -76,6 +102,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MIDDLEWARE_ORDERS = {
+    "crawler.middlewares.FetchOutcomeMiddleware": 55,
     "crawler.middlewares.NetGuardMiddleware": 60,
     "crawler.middlewares.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -103,11 +130,18 @@ class StatsLike(Protocol):
 
 
 class NetGuardMiddleware:
-    """Refuse requests to non-http(s) URLs and to non-public addresses (crawler.netguard)."""
+    """Refuse requests to non-http(s) URLs and to non-public addresses (crawler.netguard).
 
-    def __init__(self, allow_hosts: Collection[str], stats: StatsLike) -> None:
+    The refusal is an IgnoreRequest (Scrapy neither retries nor logs it) whose
+    __cause__ is the netguard exception; FetchOutcomeMiddleware reports it.
+    `resolve` is the resolver hook (default: the system's getaddrinfo)."""
+
+    def __init__(
+        self, allow_hosts: Collection[str], stats: StatsLike, resolve: Resolver | None = None
+    ) -> None:
         self.allow_hosts = frozenset(allow_hosts)
         self.stats = stats
+        self.resolve = resolve
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NetGuardMiddleware:
@@ -116,12 +150,59 @@ class NetGuardMiddleware:
 
     async def process_request(self, request: Request) -> None:
         try:
-            await check_url_async(request.url, self.allow_hosts)
-        except BlockedURL as exc:
-            self.stats.inc_value("netguard/blocked")
-            self.stats.inc_value(f"netguard/blocked/{exc.reason}")
-            logger.warning("%s", exc)
-            raise IgnoreRequest(str(exc)) from None
+            await check_url_async(request.url, self.allow_hosts, self.resolve)
+        except UnfetchableURL as exc:
+            self.stats.inc_value(_guard_stat(exc))
+            if isinstance(exc, BlockedURL):
+                self.stats.inc_value("netguard/blocked")
+            raise IgnoreRequest(str(exc)) from exc
+
+
+def _guard_stat(exc: UnfetchableURL) -> str:
+    if isinstance(exc, UnresolvableHost):
+        return "netguard/unresolvable"
+    if isinstance(exc, BadURL):
+        return f"netguard/bad_url/{exc.reason}"
+    return f"netguard/blocked/{exc.reason}"
+
+
+class FetchOutcomeMiddleware:
+    """Count each request's final outcome; record every failure with its URL and reason."""
+
+    def __init__(self, stats: FailureStats, allowed_statuses: Collection[int] = ()) -> None:
+        self.stats = stats
+        self.allowed_statuses = frozenset(allowed_statuses)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FetchOutcomeMiddleware:
+        assert crawler.stats is not None
+        settings = crawler.settings
+        allowed = range(100, 600) if settings.getbool("HTTPERROR_ALLOW_ALL") else ()
+        return cls(crawler.stats, [*allowed, *settings.getlist("HTTPERROR_ALLOWED_CODES")])
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.callback is NO_CALLBACK:
+            return response  # robots.txt, fetched for the middleware: not the source's page
+        if response.status >= 400 and not self._handled(request, response.status):
+            record_failure(self.stats, describe_status(request.url, response.status))
+        else:
+            record_success(self.stats)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if request.callback is NO_CALLBACK:
+            return  # a robots.txt failure; the page's own request fails or succeeds next
+        timeout = request.meta.get("download_timeout")
+        failure = describe_exception(request.url, exception, timeout)
+        if failure is not None:
+            record_failure(self.stats, failure)
+
+    def _handled(self, request: Request, status: int) -> bool:
+        """What HttpErrorMiddleware lets through to the spider (so not an error)."""
+        meta = request.meta
+        if meta.get("handle_httpstatus_all"):
+            return True
+        return status in meta.get("handle_httpstatus_list", ()) or status in self.allowed_statuses
 
 
 class RetryAfterMiddleware:
@@ -202,6 +283,11 @@ class CountingDecompressionMiddleware(HttpCompressionMiddleware):
             # Raised only when the body inflates past DOWNLOAD_MAXSIZE.
             if self.stats is not None:
                 self.stats.inc_value(DECOMPRESSED_TOO_LARGE_STAT)
+                message = (
+                    f"{request.url} inflates past crawl.max_page_bytes when decompressed;"
+                    " not read (raise the limit if the page is genuine)"
+                )
+                record_failure(self.stats, FetchFailure(request.url, "too_large", message))
             raise
 
 

@@ -7,8 +7,14 @@ its scheme is not http(s), or when ANY address its host resolves to is
 private, loopback, link-local, reserved, multicast, unspecified or otherwise
 not globally routable, unless the host is listed in `crawl.allow_hosts`
 (exactly as written in the URL: a name, or an IP literal, optionally with a
-port). An unresolvable host is refused too: failing closed costs one fetch,
-and the next scheduled run tries again.
+port). An unresolvable host is not fetched either: failing closed costs one
+fetch, and the next scheduled run tries again.
+
+Three exceptions, one base (`UnfetchableURL`), because each needs a
+different fix and says so: `BadURL` (not an http(s) URL: fix the URL),
+`UnresolvableHost` (DNS failure: check the name or the machine's DNS) and
+`BlockedURL` (a non-public address: the only one whose fix may be
+`crawl.allow_hosts`).
 
 Known limit: the check resolves the name itself and the downloader resolves
 it again, so a DNS server that answers differently the second time
@@ -21,11 +27,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from urllib.parse import urlsplit
 
 __all__ = [
+    "BadURL",
     "BlockedURL",
+    "Resolver",
+    "UnfetchableURL",
+    "UnresolvableHost",
     "address_block_reason",
     "check_url",
     "check_url_async",
@@ -40,17 +50,50 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
-class BlockedURL(Exception):
-    """`url` may not be fetched; `reason` is a short slug used in stats keys."""
+# The guard's resolver hook: (host, port) → the addresses the host resolves to.
+# Raises socket.gaierror when the name does not resolve. Tests pass their own.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-    def __init__(self, url: str, reason: str, detail: str = "") -> None:
+
+class UnfetchableURL(Exception):
+    """`url` will not be fetched; `reason` is a short slug used in stats keys,
+    the message says what happened and what to do."""
+
+    def __init__(self, url: str, reason: str, message: str) -> None:
         self.url = url
         self.reason = reason
+        super().__init__(message)
+
+
+class BadURL(UnfetchableURL):
+    """Not a fetchable http(s) URL (scheme, no host, malformed): fix the URL."""
+
+    def __init__(self, url: str, reason: str, detail: str) -> None:
+        super().__init__(url, reason, f"cannot fetch {url}: {detail}; fix the URL")
+
+
+class UnresolvableHost(UnfetchableURL):
+    """The host name does not resolve (DNS): a typo, or no network or DNS here."""
+
+    def __init__(self, url: str, host: str, detail: str) -> None:
+        self.host = host
+        super().__init__(
+            url,
+            "dns",
+            f"could not resolve host {host} ({detail}) for {url}; check the host name,"
+            " and that this machine can reach its DNS server",
+        )
+
+
+class BlockedURL(UnfetchableURL):
+    """The guard's refusal: the host is, or resolves to, a non-public address."""
+
+    def __init__(self, url: str, reason: str, detail: str = "") -> None:
         message = f"refused to fetch {url}: {reason}"
         if detail:
             message += f" ({detail})"
         message += "; list the host in crawl.allow_hosts if it is meant to be crawled"
-        super().__init__(message)
+        super().__init__(url, reason, message)
 
 
 def address_block_reason(address: str) -> str | None:
@@ -110,7 +153,7 @@ def _normalize_host(host: str) -> str:
 
 
 def check_url(url: str, allow_hosts: Collection[str]) -> None:
-    """Raise BlockedURL unless `url` is safe to fetch. Blocking DNS; use
+    """Raise an UnfetchableURL unless `url` is safe to fetch. Blocking DNS; use
     `check_url_async` inside the reactor."""
     host, port = _split(url, allow_hosts)
     if host is None:
@@ -118,37 +161,57 @@ def check_url(url: str, allow_hosts: Collection[str]) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedURL(url, "unresolvable", str(exc)) from None
+        raise UnresolvableHost(url, host, _resolver_error(exc)) from None
     _check_addresses(url, (str(info[4][0]) for info in infos))
 
 
-async def check_url_async(url: str, allow_hosts: Collection[str]) -> None:
-    """`check_url` with the lookup run off the event loop."""
+async def check_url_async(
+    url: str, allow_hosts: Collection[str], resolve: Resolver | None = None
+) -> None:
+    """`check_url` with the lookup run off the event loop (or by `resolve`)."""
     host, port = _split(url, allow_hosts)
     if host is None:
         return
-    loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await (resolve or resolve_host)(host, port)
     except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedURL(url, "unresolvable", str(exc)) from None
-    _check_addresses(url, (str(info[4][0]) for info in infos))
+        raise UnresolvableHost(url, host, _resolver_error(exc)) from None
+    _check_addresses(url, addresses)
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The system resolver (getaddrinfo), off the event loop."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _resolver_error(exc: Exception) -> str:
+    """getaddrinfo's own words ("Name or service not known"), without the errno."""
+    if isinstance(exc, socket.gaierror) and len(exc.args) > 1:
+        return str(exc.args[1])
+    return str(exc) or type(exc).__name__
 
 
 def _split(url: str, allow_hosts: Collection[str]) -> tuple[str | None, int]:
     """(host still to be resolved, port); host None means allowed without lookup.
-    Raises BlockedURL for bad schemes, missing hosts and non-public IP literals."""
+    Raises BadURL for bad schemes, missing hosts and malformed URLs, BlockedURL
+    for non-public IP literals."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise BlockedURL(url, "malformed", str(exc)) from None
+        raise BadURL(url, "malformed", str(exc)) from None
     scheme = parts.scheme.lower()
     if scheme not in _ALLOWED_SCHEMES:
-        raise BlockedURL(url, "scheme", f"scheme {scheme or '(none)'!r} is not http(s)")
+        raise BadURL(
+            url,
+            "scheme",
+            f"scheme {scheme or '(none)'!r} is not supported, only http:// and https://",
+        )
     host = _normalize_host(parts.hostname or "")
     if not host:
-        raise BlockedURL(url, "no-host")
+        raise BadURL(url, "no-host", "the URL has no host name")
     if host_is_allowed(host, port, allow_hosts):
         return None, 0
     effective_port = port or _DEFAULT_PORTS[scheme]

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
@@ -24,7 +24,10 @@ from scrapy.crawler import CrawlerProcess
 from crawler.config import Config, Source
 from crawler.context import CrawlContext
 from crawler.dedup import StoryIndex
+from crawler.failures import FAILED_STAT, FAILURES_STAT, OK_STAT
 from crawler.indexer import BufferedIndexer
+from crawler.logformatter import quiet_repeated_errors
+from crawler.models import Article
 from crawler.seen import SeenStore
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
@@ -41,6 +44,70 @@ class UnknownSourceError(ValueError):
     """A source named on the command line is not in the config."""
 
 
+SourceStatus = Literal["ok", "partial", "failed"]
+
+
+@dataclass
+class SourceOutcome:
+    """How one source's crawl went: `failed` when it fetched nothing because of
+    errors (or its spider ended abnormally), `partial` when some fetches failed
+    but others worked, `ok` otherwise (fetching nothing new is not an error)."""
+
+    name: str
+    finish_reason: str
+    fetched: int = 0  # responses that reached the spider
+    failed: int = 0  # fetches that failed after their retries
+    failures: list[dict[str, str]] = field(default_factory=list)  # the first MAX_KEPT
+    # This source's own figures, as in the summary (newswatch/... stats, errors by kind).
+    counts: dict[str, int] = field(default_factory=dict)
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def status(self) -> SourceStatus:
+        if self.finish_reason != "finished":
+            return "failed"
+        if self.failed == 0:
+            return "ok"
+        return "partial" if self.fetched > 0 else "failed"
+
+    def describe(self) -> str | None:
+        """One line for a run record's last_error: why it failed, or None when ok."""
+        if self.finish_reason != "finished":
+            return f"the crawl ended with {self.finish_reason}"
+        if not self.failed:
+            return None
+        first = "; ".join(f["message"] for f in self.failures[:2])
+        more = f" (and {self.failed - 2} more)" if self.failed > 2 else ""
+        return f"{self.failed} of {self.failed + self.fetched} fetches failed: {first}{more}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "finish_reason": self.finish_reason,
+            "fetched": self.fetched,
+            "failed": self.failed,
+            "failures": self.failures,
+            "counts": self.counts,
+            "errors_by_kind": self.errors_by_kind,
+        }
+
+    @classmethod
+    def from_stats(cls, name: str, stats: dict[str, Any]) -> SourceOutcome:
+        own = CrawlSummary(sources=[name])
+        _accumulate(own, stats)
+        failed = int(stats.get(FAILED_STAT, 0))
+        return cls(
+            name=name,
+            finish_reason=str(stats.get("finish_reason", "not started")),
+            fetched=int(stats.get(OK_STAT, 0)),
+            failed=failed,
+            failures=list(stats.get(FAILURES_STAT) or []),
+            counts={**own.counts, "fetch_failed": failed},
+            errors_by_kind=dict(own.errors_by_kind),
+        )
+
+
 @dataclass
 class CrawlSummary:
     sources: list[str]
@@ -51,13 +118,16 @@ class CrawlSummary:
     engine: str | None = None
     spool_pending: int = 0
     finish_reasons: dict[str, str] = field(default_factory=dict)
+    outcomes: dict[str, SourceOutcome] = field(default_factory=dict)
+    # A dry run's articles that would have been indexed, in the order they passed.
+    would_index: list[Article] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """Every spider finished, and no article failed to be indexed or kept."""
-        return (
-            all(reason == "finished" for reason in self.finish_reasons.values())
-            and not self.articles_failed
+        """No source failed (a partial source is not a failure of the crawl), and no
+        article failed to be indexed or kept (`articles_failed`)."""
+        return all(o.status != "failed" for o in self.outcomes.values()) and not (
+            self.articles_failed
         )
 
     @property
@@ -138,6 +208,7 @@ def run_crawl(
     root_level = logging.root.level
     # Scrapy's own chatter (enabled components, stats dumps) only when verbose.
     logging.getLogger("scrapy").setLevel(max(root_level, logging.INFO))
+    quiet_repeated_errors()
     process = CrawlerProcess(settings)
     crawlers = []
     try:
@@ -145,6 +216,8 @@ def run_crawl(
             crawler = process.create_crawler(SPIDERS[source.type])
             if progress is not None:
                 _connect_progress(crawler, source.name, progress)
+            if dry_run:
+                _collect_articles(crawler, summary.would_index)
             crawlers.append((source.name, crawler))
             process.crawl(crawler, source=source, context=context)
         if crawlers:
@@ -164,15 +237,37 @@ def run_crawl(
         stats = crawler.stats.get_stats() if crawler.stats else {}
         summary.per_source[name] = stats
         summary.finish_reasons[name] = str(stats.get("finish_reason", "not started"))
+        summary.outcomes[name] = SourceOutcome.from_stats(name, stats)
         _accumulate(summary, stats)
     log.info("crawl %s: %s", ",".join(summary.sources), dict(summary.counts))
     return summary
 
 
 def _connect_progress(crawler: Any, name: str, progress: ProgressCallback) -> None:
-    crawler.signals.connect(lambda **_: progress(name, "fetched"), signal=signals.response_received)
-    crawler.signals.connect(lambda **_: progress(name, "kept"), signal=signals.item_scraped)
-    crawler.signals.connect(lambda **_: progress(name, "dropped"), signal=signals.item_dropped)
+    # weak=False: Scrapy's signals hold receivers by weak reference by default, and
+    # these lambdas have no other owner, so they would be collected at once and the
+    # progress table would stay empty.
+    for signal, event in (
+        (signals.response_received, "fetched"),
+        (signals.item_scraped, "kept"),
+        (signals.item_dropped, "dropped"),
+    ):
+        crawler.signals.connect(_progress_receiver(progress, name, event), signal, weak=False)
+
+
+def _progress_receiver(progress: ProgressCallback, name: str, event: str) -> Callable[..., None]:
+    def receive(**_: Any) -> None:
+        progress(name, event)
+
+    return receive
+
+
+def _collect_articles(crawler: Any, into: list[Article]) -> None:
+    def receive(item: Any, **_: Any) -> None:
+        if isinstance(item, Article):
+            into.append(item)
+
+    crawler.signals.connect(receive, signals.item_scraped, weak=False)
 
 
 def _indexer_counts(indexer: BufferedIndexer) -> dict[str, int]:
@@ -190,6 +285,7 @@ _SCRAPY_ERROR_PREFIXES = {
     "downloader/exception_type_count/": "download",
     "spider_exceptions/": "spider",
     "netguard/blocked/": "blocked",
+    "netguard/bad_url/": "bad_url",
 }
 # Final HTTP errors, one per page: what HttpErrorMiddleware refused to pass to the
 # spider. Not `downloader/response_status_count/`, which also counts every retried
@@ -217,6 +313,8 @@ def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
             summary.errors_by_kind[f"http_{key.removeprefix(_HTTP_ERROR_PREFIX)}"] += value
         elif key == "robotstxt/forbidden":
             summary.skipped_by_reason["robots_txt"] += value
+        elif key == "netguard/unresolvable":
+            summary.errors_by_kind["dns"] += value
         else:
             for prefix, kind in _SCRAPY_ERROR_PREFIXES.items():
                 if key.startswith(prefix) and key.removeprefix(prefix) not in _NOT_DOWNLOAD_ERRORS:

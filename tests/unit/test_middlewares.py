@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.middlewares import NetGuardMiddleware, RetryAfterMiddleware, parse_retry_after
+from crawler.netguard import UnresolvableHost
 from tests.quiet_http import QuietHandler
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +63,20 @@ def test_netguard_refuses_non_http_schemes() -> None:
     guard = NetGuardMiddleware(["127.0.0.1"], stats)
     with pytest.raises(IgnoreRequest):
         asyncio.run(guard.process_request(Request("file:///etc/passwd")))
-    assert stats.values["netguard/blocked/scheme"] == 1
+    assert stats.values == Counter({"netguard/bad_url/scheme": 1})  # not a guard refusal
+
+
+def test_netguard_reports_an_unresolvable_host_through_its_resolver_hook() -> None:
+    async def no_dns(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    stats = Stats()
+    guard = NetGuardMiddleware([], stats, resolve=no_dns)
+    with pytest.raises(IgnoreRequest, match=r"could not resolve host nowhere\.example") as caught:
+        asyncio.run(guard.process_request(Request("http://nowhere.example/feed")))
+    assert "allow_hosts" not in str(caught.value)
+    assert isinstance(caught.value.__cause__, UnresolvableHost)
+    assert stats.values == Counter({"netguard/unresolvable": 1})
 
 
 # --- RetryAfterMiddleware -----------------------------------------------------

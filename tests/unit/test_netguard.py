@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from crawler.netguard import (
+    BadURL,
     BlockedURL,
+    UnfetchableURL,
+    UnresolvableHost,
     address_block_reason,
     check_url,
     check_url_async,
@@ -51,11 +54,12 @@ def test_address_block_reason(address: str, reason: str | None) -> None:
 
 
 def blocked_reason(url: str, allow: list[str]) -> str | None:
+    """The refusal's reason; only a guard refusal (BlockedURL) mentions crawl.allow_hosts."""
     try:
         check_url(url, allow)
-    except BlockedURL as exc:
-        assert exc.url == url
-        assert url in str(exc) and "crawl.allow_hosts" in str(exc)
+    except UnfetchableURL as exc:
+        assert exc.url == url and url in str(exc)
+        assert ("crawl.allow_hosts" in str(exc)) == isinstance(exc, BlockedURL), str(exc)
         return exc.reason
     return None
 
@@ -109,12 +113,47 @@ def test_a_name_with_only_public_addresses_passes(monkeypatch: pytest.MonkeyPatc
     assert blocked_reason("https://news.example/", []) is None
 
 
-def test_an_unresolvable_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unresolvable_name_is_a_dns_failure_not_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", fail)
-    assert blocked_reason("https://nowhere.example/", []) == "unresolvable"
+    with pytest.raises(UnresolvableHost) as caught:
+        check_url("https://nowhere.example/feed", [])
+    assert str(caught.value) == (
+        "could not resolve host nowhere.example (Name or service not known) for"
+        " https://nowhere.example/feed; check the host name, and that this machine"
+        " can reach its DNS server"
+    )
+    assert caught.value.reason == "dns"
+
+
+def test_the_async_check_uses_the_resolver_hook() -> None:
+    async def no_dns(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def public(host: str, port: int) -> list[str]:
+        return ["8.8.8.8"]
+
+    with pytest.raises(UnresolvableHost, match=r"could not resolve host nowhere\.example"):
+        asyncio.run(check_url_async("http://nowhere.example/", [], no_dns))
+    asyncio.run(check_url_async("http://news.example/", [], public))
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("ftp://news.example/feed", "scheme 'ftp' is not supported, only http:// and https://"),
+        ("http:///nohost", "the URL has no host name"),
+    ],
+)
+def test_a_bad_url_says_to_fix_the_url(url: str, words: str) -> None:
+    with pytest.raises(BadURL) as caught:
+        check_url(url, ["127.0.0.1"])
+    assert words in str(caught.value) and "fix the URL" in str(caught.value)
+    assert "allow_hosts" not in str(caught.value)
 
 
 def test_a_listed_name_is_not_even_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
