@@ -8,11 +8,15 @@ import os
 import signal
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.table import Table
 
 from scheduler.commands.common import config_of, err, out
+
+if TYPE_CHECKING:
+    from scheduler.service.runs import RunRecord
 
 # How long `newswatch reload` waits for the service's answer; a reload takes ms.
 RELOAD_ANSWER_SECONDS = 10.0
@@ -73,6 +77,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             escape((s.last_error or "")[:120]),
         )
     out.print(table)
+    for s in report.sources:
+        if s.last_run is not None and s.last_run.failures:
+            _print_failures(s.name, s.last_run)
     return 0
 
 
@@ -109,6 +116,19 @@ def _result(run: object) -> str:
     detail = f" ({counts.get('new', 0)} new, {counts.get('fetched', 0)} fetched)" if counts else ""
     took = f" in {run.duration:.0f} s" if run.duration is not None else ""
     return f"{run.status}{took}{detail}"
+
+
+# Failed URLs shown per source under the table; `status --json` has the run's first 20.
+SHOWN_FAILURES = 5
+
+
+def _print_failures(name: str, run: RunRecord) -> None:
+    total = max(run.counts.get("fetch_failed", 0), len(run.failures))
+    out.print(f"{escape(name)}: last run {run.status}, {total} failed:")
+    for failure in run.failures[:SHOWN_FAILURES]:
+        out.print(f"  {escape(failure.get('message', failure.get('url', '?')))}")
+    if total > SHOWN_FAILURES:
+        out.print(f"  … and {total - SHOWN_FAILURES} more (`newswatch status --json`)")
 
 
 def _when(moment: datetime) -> str:

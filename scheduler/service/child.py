@@ -10,7 +10,9 @@ size stays flat however long it runs.
 
 The summary goes to the `--result` file (written atomically), not stdout:
 libraries may print to stdout, a file cannot be mixed up with their output.
-Exit codes: 0 crawl finished, 1 a spider ended abnormally, 3 an exception.
+Exit codes: 0 crawl finished (`ok` or `partial`), 1 the source failed (it
+fetched nothing because of errors, or its spider ended abnormally), 3 an
+exception.
 If the service dies (kill -9) the child notices its parent changed and stops
 itself the way SIGTERM would, at a safe point (Scrapy closes the spiders and
 the indexer flushes or spools what it holds).
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         from crawler.runner import run_crawl
 
         summary = run_crawl(load_config(args.config), [args.source])
+        outcome = summary.outcomes[args.source]
     except Exception as exc:
         _write_result(
             result_path,
@@ -61,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         result_path,
         {
             "ok": summary.ok,
-            "counts": dict(summary.counts),
+            "status": outcome.status,
+            "problem": outcome.describe(),
+            "failures": outcome.failures,
+            "counts": {**summary.counts, "fetch_failed": outcome.failed},
             "errors_by_kind": dict(summary.errors_by_kind),
             "skipped_by_reason": dict(summary.skipped_by_reason),
             "finish_reasons": summary.finish_reasons,

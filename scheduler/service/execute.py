@@ -25,7 +25,7 @@ from scheduler.service import timetable
 from scheduler.service.health import HealthMonitor
 from scheduler.service.isolation import ChildOutcome, ChildSpec, CrawlChild
 from scheduler.service.metrics import ServiceMetrics
-from scheduler.service.runs import RunHistory, RunRecord, now_utc
+from scheduler.service.runs import WORKED, RunHistory, RunRecord, now_utc
 from scheduler.service.settings import ServicePaths, run_timeout, stale_after
 from scheduler.service.shipping import RunShipper
 
@@ -179,6 +179,7 @@ class RunExecutor:
         result = outcome.result or {}
         run.counts = {k: int(v) for k, v in (result.get("counts") or {}).items()}
         run.errors_by_kind = {k: int(v) for k, v in (result.get("errors_by_kind") or {}).items()}
+        run.failures = list(result.get("failures") or [])
         run.last_error = outcome.error
         if outcome.kill_latency is not None:
             log.info(
@@ -217,7 +218,7 @@ class RunExecutor:
         flags = self._health.evaluate(source.name, stale_after(config, source), now_utc())
         interval = None
         if not self._stop.is_set():
-            if run.status == "ok":
+            if run.status in WORKED:
                 productive = run.counts.get("extracted", 0) > 0
                 interval = timetable.adapt(self._scheduler, config, source, productive=productive)
             else:

@@ -142,7 +142,9 @@ class CrawlChild:
             )
         if "error" in result:
             return ChildOutcome("crashed", code, result, str(result["error"]))
-        status: RunStatus = "ok" if code == 0 and result.get("ok") else "failed"
+        status: RunStatus = "failed"
+        if code == 0 and result.get("ok"):
+            status = "partial" if result.get("status") == "partial" else "ok"
         reason = _failure_reason(result) if status != "ok" else None
         return ChildOutcome(status, code, result, reason)
 
@@ -163,6 +165,8 @@ def signal_group(pid: int, signum: int) -> None:
 
 
 def _failure_reason(result: dict[str, Any]) -> str:
+    if result.get("problem"):  # the failed fetches, or how the spider ended
+        return str(result["problem"])
     reasons = result.get("finish_reasons") or {}
     bad = [f"{name}: {why}" for name, why in reasons.items() if why != "finished"]
     return "; ".join(bad) or "the crawl reported failure"

@@ -22,10 +22,12 @@ from typing import Any, Literal
 
 from crawler.local_state import check_store
 
-RunStatus = Literal["running", "ok", "failed", "timeout", "interrupted", "crashed"]
+RunStatus = Literal["running", "ok", "partial", "failed", "timeout", "interrupted", "crashed"]
 # Statuses that count towards a source's consecutive failures. `interrupted` does
 # not: it says the service stopped, not that the source is broken.
 FAILURES: frozenset[str] = frozenset({"failed", "timeout", "crashed"})
+# A run that fetched something: `partial` had some fetches fail (crawler.runner.SourceOutcome).
+WORKED: tuple[str, ...] = ("ok", "partial")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -42,7 +44,8 @@ CREATE TABLE IF NOT EXISTS runs (
     counts TEXT NOT NULL DEFAULT '{}',
     errors_by_kind TEXT NOT NULL DEFAULT '{}',
     last_error TEXT,
-    shipped INTEGER NOT NULL DEFAULT 0
+    shipped INTEGER NOT NULL DEFAULT 0,
+    failures TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, started);
 CREATE INDEX IF NOT EXISTS runs_unshipped ON runs (shipped) WHERE shipped = 0;
@@ -74,6 +77,8 @@ class RunRecord:
     counts: dict[str, int] = field(default_factory=dict)
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     last_error: str | None = None
+    # The first failed fetches ({url, reason, message}); counts["fetch_failed"] has them all.
+    failures: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def duration(self) -> float | None:
@@ -95,6 +100,9 @@ class RunRecord:
             "counts": self.counts,
             "errors_by_kind": self.errors_by_kind,
             "last_error": self.last_error,
+            # Only when there are some: a runs index made before the field existed
+            # (strict mapping) still takes ok runs until `newswatch setup` upgrades it.
+            **({"failures": self.failures} if self.failures else {}),
         }
 
 
@@ -117,6 +125,7 @@ class RunHistory:
             # WAL: `newswatch status` reads while the service writes, without blocking it.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            _add_failures_column(self._db)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
 
@@ -159,7 +168,7 @@ class RunHistory:
         with self._tx() as db:
             db.execute(
                 "UPDATE runs SET ended = ?, status = ?, exit_code = ?, counts = ?,"
-                " errors_by_kind = ?, last_error = ?, shipped = 0 WHERE run_id = ?",
+                " errors_by_kind = ?, last_error = ?, failures = ?, shipped = 0 WHERE run_id = ?",
                 (
                     _iso(record.ended),
                     record.status,
@@ -167,6 +176,7 @@ class RunHistory:
                     json.dumps(record.counts),
                     json.dumps(record.errors_by_kind),
                     record.last_error,
+                    json.dumps(record.failures, ensure_ascii=False),
                     record.run_id,
                 ),
             )
@@ -220,14 +230,14 @@ class RunHistory:
         for run in self.runs_of(source, window + 1):
             if run.status in FAILURES:
                 count += 1
-            elif run.status == "ok":
+            elif run.status in WORKED:
                 break
         return count
 
     def last_productive(self, source: str) -> datetime | None:
         """Start of the newest run that extracted at least one new page."""
         row = self._one(
-            "SELECT started FROM runs WHERE source = ? AND status = 'ok'"
+            "SELECT started FROM runs WHERE source = ? AND status IN ('ok', 'partial')"
             " AND json_extract(counts, '$.extracted') > 0 ORDER BY started DESC LIMIT 1",
             (source,),
         )
@@ -254,6 +264,13 @@ class RunHistory:
         return [_from_row(row) for row in rows]
 
 
+def _add_failures_column(db: sqlite3.Connection) -> None:
+    """Histories written before runs kept their failed URLs lack the column."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "failures" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN failures TEXT NOT NULL DEFAULT '[]'")
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -273,4 +290,7 @@ def _from_row(row: sqlite3.Row) -> RunRecord:
         counts=json.loads(row["counts"]),
         errors_by_kind=json.loads(row["errors_by_kind"]),
         last_error=row["last_error"],
+        # A read-only history from before the column existed has none. `in row` would
+        # search the row's values, not its column names, hence keys().
+        failures=json.loads(row["failures"]) if "failures" in row.keys() else [],  # noqa: SIM118
     )

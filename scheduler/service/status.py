@@ -89,7 +89,9 @@ def _source_status(
     )
     last = history.latest(source.name) if history else None
     failed = (
-        history.last_with_status(source.name, ("failed", "timeout", "crashed", "interrupted"))
+        history.last_with_status(
+            source.name, ("failed", "partial", "timeout", "crashed", "interrupted")
+        )
         if history
         else None
     )
