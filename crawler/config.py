@@ -388,6 +388,8 @@ class NotifierConfig(_Strict):
             raise ValueError(f"a {self.type} notifier needs url or url_env")
         if self.type == "email" and not (self.host and self.sender and self.to):
             raise ValueError("an email notifier needs host, sender and to")
+        if self.username_env and not self.password_env:
+            raise ValueError("username_env needs password_env (SMTP logs in with both)")
         if self.type == "telegram" and not (self.token_env and self.chat_id):
             raise ValueError("a telegram notifier needs token_env and chat_id")
         if self.url is not None and not re.match(r"^https?://[^/\s]+", self.url):

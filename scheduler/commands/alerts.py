@@ -154,4 +154,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out.print(escape(report.summary()))
     if report.watches is not None and report.watches.changed:
         out.print(escape(report.watches.summary()))
+    undelivered = report.delivery.failed + report.delivery.deferred
+    if undelivered:
+        error(
+            f"{undelivered} alert deliveries failed; they stay queued and are retried by the"
+            " next sweep (reasons: `newswatch alerts history`, `newswatch doctor` for secrets)"
+        )
+        return 1
     return 0

@@ -79,6 +79,24 @@ def test_crawl_then_sweep_alerts_once_per_story(
         ]
 
 
+def test_a_sweep_whose_deliveries_failed_exits_1(
+    workspace: Workspace, site: FixtureSite, ready_store: SearchStore
+) -> None:
+    def down(method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
+        return 500, {}, {"ok": False}
+
+    with RecordingServer(down) as hook:
+        source = {"name": "testilbo", "type": "feed", "urls": [f"{site.url}/rss.xml"]}
+        workspace.write_config([source], **alerts_config(site, hook))
+        assert workspace.run("crawl").returncode == 0
+        swept = workspace.run("alerts", "sweep")
+        assert swept.returncode == 1, swept.stdout
+        assert "alert deliveries failed; they stay queued" in swept.stderr
+        assert hook.requests  # it did try
+        history = workspace.run("alerts", "history", "--json")
+        assert {r["status"] for r in json.loads(history.stdout)} == {"queued"}, history.stdout
+
+
 def test_unknown_watch_and_bad_watch_syntax_are_usage_errors(workspace: Workspace) -> None:
     workspace.write_config([], watches=[{"name": "w", "query": "대구"}])
     result = workspace.run("alerts", "test", "nope")

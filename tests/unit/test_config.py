@@ -196,3 +196,10 @@ def test_the_local_engine_url_follows_newswatch_engine_port(
     monkeypatch.setenv("NEWSWATCH_ENGINE_PORT", "92OO")
     with pytest.raises(ConfigError, match="NEWSWATCH_ENGINE_PORT must be a port number"):
         search.effective_url()
+
+
+def test_an_smtp_user_needs_a_password_variable() -> None:
+    mail = {"type": "email", "host": "smtp.example.org", "sender": "a@example.org"}
+    mail |= {"to": ["b@example.org"], "username_env": "SMTP_USER"}
+    message = problem({"notifiers": {"mail": mail}})
+    assert "notifiers.mail: username_env needs password_env" in message
