@@ -97,7 +97,7 @@ def parse_byline(raw: str | None, outlets: tuple[str, ...] = ()) -> Byline:
     text = " ".join(raw.split())
     email_match = _EMAIL.search(text)
     text = _EMAIL.sub(" ", text)
-    text = _DATE_TAIL.sub("", text).strip(" =()[]<>")
+    text = _DATE_TAIL.sub("", text).strip(" =()[]<>-–—|,")
     outlet, text = split_outlet(text, outlets)
     names = [clean_name(p) for p in _SEPARATORS.split(text) if p.strip()]
     names = [n for n in dict.fromkeys(names) if n and not is_outlet(n, outlets)]

@@ -98,6 +98,7 @@ def test_a_marker_rule_headline_from_a_teaser_gives_way() -> None:
         ("Steven Musil January 18, 2017 11:00 PM PST @stevenmusil", "Steven Musil"),
         ("Byron Smith", "Byron Smith"),
         ("Porter Lee", "Porter Lee"),
+        ("Dan Goodin -", "Dan Goodin"),
     ],
 )
 def test_bylines_lose_their_lead_words_and_date_tails(raw: str, author: str) -> None:
