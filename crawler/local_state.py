@@ -65,7 +65,10 @@ def immediate_transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite already rolled back after some errors (SQLITE_FULL among them); a
+        # ROLLBACK then fails with "no transaction is active" and hides the real error.
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 

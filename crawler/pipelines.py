@@ -235,6 +235,19 @@ class IndexPipeline(_Pipeline):
 
 # What a local state file raises when it cannot be written (disk full, damaged, read-only).
 STATE_ERRORS = (sqlite3.Error, OSError)
+# Error kinds after which an article is neither indexed, spooled nor marked seen:
+# it has to be fetched again by the next crawl.
+NOT_RECORDED = ("disk_full", "local_state", "index_send", "item:")
+
+
+def articles_not_recorded(stats: StatsCollector) -> int:
+    """Articles of this crawl that the next crawl has to fetch again (see NOT_RECORDED)."""
+    prefix = f"{STAT}/errors/"
+    return sum(
+        value
+        for key, value in stats.get_stats().items()
+        if key.startswith(prefix) and key.removeprefix(prefix).startswith(NOT_RECORDED)
+    )
 
 
 def mark_seen(context: CrawlContext, article: Article) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -28,7 +29,13 @@ class ProxiedRequest:
 
 
 class EngineProxy:
-    def __init__(self, upstream: str, *, stop_after_bulks: int | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        stop_after_bulks: int | None = None,
+        on_bulk: Callable[[int], None] | None = None,
+    ) -> None:
         parts = urlsplit(upstream)
         if parts.hostname != "127.0.0.1" or parts.port is None:
             raise ValueError(f"the proxy forwards to a loopback engine only, not {upstream}")
@@ -36,6 +43,10 @@ class EngineProxy:
         self.upstream_port: int = parts.port
         # After this many bulk requests were forwarded, the proxy stops by itself (once).
         self.stop_after_bulks = stop_after_bulks
+        # Called with the bulk request's number (1, 2, ...) once the engine answered it,
+        # before the answer is passed on: e.g. to write-block the index mid-crawl.
+        self.on_bulk = on_bulk
+        self.bulks_answered = 0
         self.tripped = False
         self.requests: list[ProxiedRequest] = []
         self.lock = threading.Lock()
@@ -112,6 +123,11 @@ class EngineProxy:
                     data = answer.read()
                 finally:
                     upstream.close()
+                if proxy.on_bulk is not None and self.path.split("?")[0].endswith("/_bulk"):
+                    with proxy.lock:
+                        proxy.bulks_answered += 1
+                        number = proxy.bulks_answered
+                    proxy.on_bulk(number)
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
                     if key.lower() not in ("connection", "content-length", "transfer-encoding"):

@@ -15,6 +15,7 @@ from scrapy.http import Response
 
 from crawler.config import BlogSource, FeedSource
 from crawler.items import EntryHints
+from crawler.pipelines import STATE_ERRORS, articles_not_recorded
 from crawler.spiders.base import SourceSpider
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,28 @@ class FeedSpider(SourceSpider):
     def closed(self, reason: str) -> None:
         if reason != "finished" or self.context.dry_run:
             return
-        for url, (etag, last_modified) in getattr(self, "_validators", {}).items():
-            self.context.seen.set_validators(url, etag, last_modified)
+        assert self.crawler.stats is not None
+        lost = articles_not_recorded(self.crawler.stats)
+        if lost:
+            # A 304 next time would hide the entries whose articles were not recorded.
+            log.warning(
+                "%s: feed validators not saved: %d articles were not recorded; "
+                "the next crawl reads the feeds in full",
+                self.name,
+                lost,
+            )
+            return
+        try:
+            for url, (etag, last_modified) in getattr(self, "_validators", {}).items():
+                self.context.seen.set_validators(url, etag, last_modified)
+        except STATE_ERRORS as exc:
+            log.warning(
+                "%s: cannot save feed validators in %s (%s); the next crawl reads the feeds "
+                "in full",
+                self.name,
+                self.context.seen.path,
+                exc,
+            )
 
 
 class BlogSpider(FeedSpider):
