@@ -17,6 +17,7 @@ from crawler.extraction.frames import is_naver_blog_frame
 from crawler.extraction.kinds import detect_kind
 from crawler.extraction.metadata import PageMeta, extract_metadata
 from crawler.extraction.platforms import SiteRule, find_rule, select_first
+from crawler.extraction.publication import choose_dates
 from crawler.extraction.repost import detect_repost
 from crawler.extraction.text import (
     extract_container_text,
@@ -235,7 +236,7 @@ def page_to_article(
     fast = elements > FAST_TEXT_ABOVE_ELEMENTS
     text, container, text_flags = choose_text(root, page, rule, url, fast=fast, oversized=oversized)
     text = drop_leading_title(text, title)
-    published, modified = fields.choose_dates(root, page, rule, fetched, text)
+    published, modified = choose_dates(root, page, rule, fetched, text)
     repost = (
         detect_repost(text, container, url, byline.outlet, site_names) if kind == "blog" else None
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from crawler.extraction import fields, page_to_article
+from crawler.extraction import page_to_article, publication
 from crawler.extraction.article import parse_page
 from crawler.extraction.visible_dates import VisibleDates, scan_visible_dates
 
@@ -194,7 +194,7 @@ def test_date_line_beside_the_headline(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if not library:  # the visible scan must read every line by itself
-        monkeypatch.setattr(fields, "library_date", lambda *args, **kwargs: None)
+        monkeypatch.setattr(publication, "library_date", lambda *args, **kwargs: None)
     placing = PLACINGS[index % len(PLACINGS)]
     article = page_to_article(plain_page(line, placing), URL, fetched=FETCHED)
     assert (article.published, article.modified) == (as_time(published), as_time(modified))
