@@ -124,6 +124,14 @@ def search_records(store: SearchStore, body: dict[str, Any]) -> list[dict[str, A
     return hits
 
 
+def count_queued(store: SearchStore) -> int:
+    """Deliveries waiting for a (re)try: new ones and failed ones alike."""
+    query = {
+        "bool": {"filter": [{"term": {"record_type": "delivery"}}, {"term": {"status": "queued"}}]}
+    }
+    return int(store.request("POST", f"/{ALERTS_ALIAS}/_count", {"query": query})["count"])
+
+
 def refresh(store: SearchStore) -> None:
     store.request("POST", f"/{ALERTS_ALIAS}/_refresh")
 

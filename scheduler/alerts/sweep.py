@@ -52,6 +52,12 @@ class SweepReport:
     digests: int = 0
     delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
 
+    def did_something(self) -> bool:
+        """Whether the sweep changed anything a person would want a log line about."""
+        m, d = self.matching, self.delivery
+        counts = (m.articles_percolated, m.alerts, self.digests, d.sent, d.failed, d.deferred)
+        return any(counts) or (self.watches is not None and self.watches.changed)
+
     def summary(self) -> str:
         if self.skipped:
             return "alert sweep skipped: another sweep is running"
@@ -92,7 +98,8 @@ def run_sweep(
             records.refresh(store)
         report.delivery = deliver_due(store, config, now, settings.retry, env)
         records.refresh(store)  # so `alerts history` shows this sweep's results at once
-    log.info("%s", report.summary())
+    # An idle sweep every 10 s is not news: INFO only when it did something.
+    log.log(logging.INFO if report.did_something() else logging.DEBUG, "%s", report.summary())
     return report
 
 

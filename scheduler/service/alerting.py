@@ -2,7 +2,10 @@
 each crawl, and source-health flags sent through the configured channels.
 
 A sweep or a notification that fails is logged and retried by the next tick;
-it never stops the timetable.
+it never stops the timetable. An unreachable engine is told once, when the
+outage starts and ends (EngineOutage); a missing alias once until it exists.
+Each sweep's deliveries (sent, failed, deferred) and the queue left behind go
+to the service's metrics.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from crawler.config import Config, SearchConfig
-from crawler.store import EngineError, SearchStore
+from crawler.store import EngineError, EngineUnreachable, SearchStore
+from scheduler.alerts import records
 from scheduler.alerts.message import Item, Message, plain_snippet
 from scheduler.alerts.notifiers import DeliveryError, build_notifier
-from scheduler.alerts.sweep import AlertsNotReady, run_sweep
+from scheduler.alerts.sweep import AlertsNotReady, SweepReport, run_sweep
 from scheduler.service.health import SourceFlag
+from scheduler.service.metrics import ServiceMetrics
+from scheduler.service.outage import EngineOutage
 from scheduler.service.runs import now_utc
 
 log = logging.getLogger(__name__)
@@ -32,11 +38,19 @@ SWEEP_SECONDS = 10.0
 
 
 class AlertSweeper:
-    def __init__(self, config: Callable[[], Config]) -> None:
+    def __init__(
+        self,
+        config: Callable[[], Config],
+        metrics: ServiceMetrics | None = None,
+        outage: EngineOutage | None = None,
+    ) -> None:
         self._config = config
+        self._metrics = metrics
+        self._outage = outage or EngineOutage()
         self._store: SearchStore | None = None
         self._store_settings: SearchConfig | None = None
         self._lock = threading.Lock()
+        self._said_not_ready = False
 
     def install(self, scheduler: BaseScheduler) -> None:
         scheduler.add_job(
@@ -59,15 +73,30 @@ class AlertSweeper:
         if not config.watches:
             return
         try:
-            report = run_sweep(self._connect(config), config, config.crawl.state_dir)
+            store = self._connect(config)
+            report = run_sweep(store, config, config.crawl.state_dir)
+            queued = records.count_queued(store)
         except AlertsNotReady as exc:
-            log.warning("alert sweep: %s", exc)
+            self._outage.reached()
+            if not self._said_not_ready:
+                log.warning("alert sweep: %s (said once until it is fixed)", exc)
+            self._said_not_ready = True
+        except EngineUnreachable as exc:
+            self._outage.failed("alert sweep", exc)
+            self._drop_store()
         except EngineError as exc:
             log.warning("alert sweep: %s; retrying at the next tick", exc)
             self._drop_store()
         else:
-            if not report.skipped:
-                log.debug("alert sweep: %s", report.summary())
+            self._outage.reached()
+            self._said_not_ready = False
+            self._observe(report, queued)
+
+    def _observe(self, report: SweepReport, queued: int) -> None:
+        if self._metrics is None or report.skipped:
+            return
+        d = report.delivery
+        self._metrics.observe_deliveries(d.sent, d.failed, d.deferred, queued)
 
     def notify_flag(self, flag: SourceFlag) -> None:
         """Tell the `crawl.health_notify` channels that a source went stale/failing or recovered."""

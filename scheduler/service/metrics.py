@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # Run durations from a feed's 2 s to the 30 min default timeout.
 DURATION_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+DELIVERY_RESULTS = ("sent", "failed", "deferred")
 
 
 class ServiceMetrics:
@@ -67,6 +68,25 @@ class ServiceMetrics:
         self.interval = Gauge(
             "newswatch_source_interval_seconds", "Current interval", ["source"], registry=r
         )
+        self.deliveries = Counter(
+            "newswatch_alert_deliveries",
+            "Alert deliveries tried by the service's sweeps: sent, failed (queued for a retry), "
+            "deferred (its channel failed earlier in the same sweep)",
+            ["result"],
+            registry=r,
+        )
+        for result in DELIVERY_RESULTS:
+            self.deliveries.labels(result)  # exported at 0 from the start
+        self.queued = Gauge(
+            "newswatch_alert_deliveries_queued",
+            "Alert deliveries waiting for a first try or a retry, after the last sweep",
+            registry=r,
+        )
+
+    def observe_deliveries(self, sent: int, failed: int, deferred: int, queued: int) -> None:
+        for result, count in zip(DELIVERY_RESULTS, (sent, failed, deferred), strict=True):
+            self.deliveries.labels(result).inc(count)
+        self.queued.set(queued)
 
     def observe(self, run: RunRecord) -> None:
         self.runs.labels(run.source, run.status).inc()

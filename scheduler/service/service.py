@@ -19,14 +19,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from crawler.config import Config, ConfigError, config_path, load_config
+from crawler.doctor import describe_listen_error
 from crawler.local_state import check_store
 from crawler.spool import Spool
 from scheduler.service import jobs, timetable
 from scheduler.service.alerting import AlertSweeper
-from scheduler.service.control import ServiceLock, record_reload, write_json
+from scheduler.service.control import ServiceError, ServiceLock, record_reload, write_json
 from scheduler.service.execute import RunExecutor, Slots, Snapshot
 from scheduler.service.health import FlagListener, HealthMonitor
 from scheduler.service.metrics import MetricsServer, ServiceMetrics
+from scheduler.service.outage import EngineOutage
 from scheduler.service.recovery import recover_interrupted
 from scheduler.service.runs import RunHistory, now_utc
 from scheduler.service.settings import ServicePaths, job_store_url, stale_after
@@ -110,13 +112,16 @@ class Service:
         check_store(paths.jobs_db, paths.JOBS_REBUILD)  # APScheduler would fail with a traceback
         recover_interrupted(history, config.crawl.stop_timeout)
         metrics = ServiceMetrics()
+        # Bound before anything runs: a taken port stops the start with a clear error.
+        server = self._open_metrics(config, metrics)
         health = HealthMonitor(history, metrics, config.crawl.failures_before_flag)
-        sweeper = AlertSweeper(lambda: self._snap.config)
+        outage = EngineOutage()
+        sweeper = AlertSweeper(lambda: self._snap.config, metrics, outage)
         health.add_listener(sweeper.notify_flag)
         for listener in self._listeners:
             health.add_listener(listener)
         self._seed_metrics(config, history, metrics, paths)
-        shipper = RunShipper(history, config.search)
+        shipper = RunShipper(history, config.search, outage)
         self._snap = Snapshot(config, self._snapshot_file(paths, raw))
         self._slots = Slots(config.crawl.max_concurrent_crawls)
         scheduler = self._scheduler = self._build_scheduler(config, metrics)
@@ -149,7 +154,8 @@ class Service:
         )
         sweeper.install(scheduler)
         scheduler.resume()
-        server = self._start_metrics(config, metrics)
+        if server is not None:
+            server.start()
         write_json(
             paths.info,
             {
@@ -197,14 +203,16 @@ class Service:
                 metrics.last_success.labels(source.name).set(last.ended.timestamp())
         metrics.spool.set(Spool(paths.spool).pending())
 
-    def _start_metrics(self, config: Config, metrics: ServiceMetrics) -> MetricsServer | None:
-        if config.crawl.metrics_port is None:
+    def _open_metrics(self, config: Config, metrics: ServiceMetrics) -> MetricsServer | None:
+        host, port = config.crawl.metrics_host, config.crawl.metrics_port
+        if port is None:
             return None
-        server = MetricsServer(
-            metrics, self._healthy, config.crawl.metrics_host, config.crawl.metrics_port
-        )
-        server.start()
-        return server
+        try:
+            return MetricsServer(metrics, self._healthy, host, port)
+        except OSError as exc:
+            raise ServiceError(
+                f"crawl.metrics_port {port} on {host}: {describe_listen_error(exc)}"
+            ) from None
 
     def _healthy(self) -> tuple[bool, str]:
         if self._stop.is_set():

@@ -12,7 +12,8 @@ import logging
 import threading
 
 from crawler.config import SearchConfig
-from crawler.store import EngineError, SearchStore
+from crawler.store import EngineError, EngineUnreachable, SearchStore
+from scheduler.service.outage import EngineOutage
 from scheduler.service.runs import RunHistory
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,12 @@ SHIP_BATCH = 200
 
 
 class RunShipper:
-    def __init__(self, history: RunHistory, search: SearchConfig) -> None:
+    def __init__(
+        self, history: RunHistory, search: SearchConfig, outage: EngineOutage | None = None
+    ) -> None:
         self._history = history
         self._search = search
+        self._outage = outage or EngineOutage()
         self._busy = threading.Lock()
         self._warned_missing = False
 
@@ -38,6 +42,9 @@ class RunShipper:
             return 0  # another thread is shipping; it will take these runs too
         try:
             return self._ship(quick)
+        except EngineUnreachable as exc:
+            self._outage.failed("runs not shipped (kept locally, retried later)", exc)
+            return 0
         except EngineError as exc:
             log.info("runs not shipped (kept locally, retried later): %s", exc)
             return 0
@@ -50,6 +57,7 @@ class RunShipper:
             return 0
         settings = self._search.model_copy(update={"max_retries": 0}) if quick else self._search
         store = SearchStore.connect(settings)
+        self._outage.reached()
         try:
             if store.request("GET", f"/_alias/{RUNS_ALIAS}", ignore=(404,)) is None:
                 if not self._warned_missing:

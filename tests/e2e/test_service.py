@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import signal
+import socket
 import sqlite3
 import time
 from collections.abc import Callable
@@ -164,6 +165,21 @@ def test_a_5s_source_under_the_default_jitter_runs_7_to_10_times_in_45s(
     # when the window's clock starts after the service's own start-up.
     assert 7 <= len(started) <= 10, started
     assert_never_overlapping([r for r in started if r.status != "running"])
+
+
+def test_a_taken_metrics_port_stops_the_start_naming_the_setting(
+    workspace: Workspace, site: FixtureSite
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        service_config(workspace, [feed(site, "first", "1h")], metrics_port=port)
+        result = workspace.run("run")
+    assert result.returncode == 1, result.stderr
+    assert f"crawl.metrics_port {port} on 127.0.0.1: in use by another program" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not runs(workspace)  # refused before the timetable started
 
 
 def test_hanging_crawl_is_killed_at_its_timeout_and_others_keep_schedule(

@@ -41,9 +41,17 @@ def test_service_crawls_then_alerts_once_per_story(
         service = service_factory()
         wait_until(lambda: len(hook.requests) >= 1, DELIVERY_SECONDS, "the webhook call")
         time.sleep(12)  # a further sweep tick must not send the story again
+        status, body = service.get("/metrics")
         code, _ = service.stop()
 
     assert code == 0, service.log()
+    assert status == 200
+    assert 'newswatch_alert_deliveries_total{result="sent"} 1.0' in body, body
+    assert 'newswatch_alert_deliveries_total{result="failed"} 0.0' in body
+    assert "newswatch_alert_deliveries_queued 0.0" in body
+    # Quiet when idle: the sweeps that found nothing (every 10 s) wrote no line.
+    sweeps = [line for line in service.log().splitlines() if "alert sweep:" in line]
+    assert sweeps and not [line for line in sweeps if "0 matches, 0 new alerts" in line], sweeps
     assert len(hook.requests) == 1, [r["body"][:200] for r in hook.requests]
     payload = json.loads(hook.requests[0]["body"])
     text = json.dumps(payload, ensure_ascii=False)
