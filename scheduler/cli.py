@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 
 from crawler.config import ConfigError
 from crawler.index_setup import SetupError
@@ -28,12 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newswatch",
         description="Crawl, index and search Korean coverage of smart-city diplomacy.",
     )
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _add_global_options(parser, anywhere=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     engine.register(sub)
     extract.register(sub)
@@ -42,7 +39,46 @@ def build_parser() -> argparse.ArgumentParser:
     service.register(sub)
     kibana.register(sub)
     spool.register(sub)
+    for command in _subcommands(parser):
+        _add_global_options(command, anywhere=True)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, anywhere: bool) -> None:
+    """--config and -v, before the subcommand (with the defaults) and after it.
+
+    After it they default to argparse.SUPPRESS: argparse copies a subcommand's
+    values over the top parser's, so only a value actually given may be copied.
+    """
+    unset: object = argparse.SUPPRESS if anywhere else None
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=unset,
+        help="config file (default: $NEWSWATCH_CONFIG or ./newswatch.yaml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if anywhere else False,
+        help="log debug details (and tracebacks)",
+    )
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):  # aliases share a parser
+                yield command
+                yield from _subcommands(command)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("newswatch")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

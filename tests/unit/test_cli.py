@@ -92,3 +92,44 @@ def test_without_engine_url_the_cli_uses_and_names_newswatch_engine_port(
     assert f"http://127.0.0.1:{port}" in said
     assert f"`NEWSWATCH_ENGINE_PORT={port} make engine`" in said
     assert ":9200" not in said
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "a.yaml", "-v", "status"],
+        ["status", "--config", "a.yaml", "-v"],
+        ["-v", "status", "--config", "a.yaml"],
+        ["alerts", "sweep", "--verbose", "--config", "a.yaml"],
+        ["--config", "a.yaml", "alerts", "history", "-v"],
+    ],
+)
+def test_global_options_are_accepted_before_and_after_the_subcommand(argv: list[str]) -> None:
+    from scheduler.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert args.config == "a.yaml" and args.verbose is True
+
+
+def test_global_options_keep_their_defaults_when_absent() -> None:
+    from scheduler.cli import build_parser
+
+    args = build_parser().parse_args(["alerts", "list"])
+    assert args.config is None and args.verbose is False
+
+
+def test_config_after_the_subcommand_is_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("search:\n  timeout: -1\n", encoding="utf-8")
+    assert main(["setup", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "search.timeout" in err and str(config) in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("newswatch 0.")
