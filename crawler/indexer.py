@@ -180,6 +180,14 @@ class BufferedIndexer(Closing):
         for action, result in refused:
             key = (str(action.get("_op_type", "index")), str(action.get("_id")))
             self._count_refusal(key, error_kind(result))
+        error = outcome.error
+        if error is not None and error.status in range(400, 500) and error.status != 429:
+            # The whole request refused (credentials, privileges): kept like an outage,
+            # but someone has to act, so each action is an error of this run.
+            for action in outcome.unsent:
+                key = (str(action.get("_op_type", "index")), str(action.get("_id")))
+                self._count_refusal(key, f"request_http_{error.status}")
+            log.error("%s; %d actions kept in the spool", error, len(outcome.unsent))
         if refused:
             result = refused[0][1]
             log.error(

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pytest
 
+from crawler.indexer import BufferedIndexer
 from crawler.spool import Spool, send_actions
 from crawler.store import EngineError, EngineUnreachable, SearchStore
 
@@ -243,3 +244,13 @@ def test_rejected_actions_are_counted_and_put_back_in_line(tmp_path: Path) -> No
     stub = StubStore()  # the cause was fixed (e.g. the mapping)
     assert spool.replay(as_store(stub)).replayed == 2
     assert stub.sent == ["bad1", "bad2"]
+
+
+def test_a_request_refused_as_a_whole_is_kept_and_counted_once(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    with BufferedIndexer(as_store(StubStore(refuse_request=True)), spool, batch_size=2) as indexer:
+        for doc_id in ("a", "b", "c"):
+            indexer.add(action(doc_id))
+    assert indexer.stats.spooled == 3 and spool.pending() == 3
+    # The first batch was refused; the rest waited behind it unsent.
+    assert indexer.stats.errors_by_kind() == {"index:request_http_401": 2}
