@@ -51,12 +51,17 @@ SourceStatus = Literal["ok", "partial", "failed"]
 class SourceOutcome:
     """How one source's crawl went: `failed` when it fetched nothing because of
     errors (or its spider ended abnormally), `partial` when some fetches failed
-    but others worked, `ok` otherwise (fetching nothing new is not an error)."""
+    but others worked, `ok` otherwise (fetching nothing new is not an error).
+
+    A link the site's robots.txt forbids is listed with the failures but does not
+    make a run that fetched other pages `partial`: a site crawl meets such links on
+    every run, and a status that is always yellow stops being read."""
 
     name: str
     finish_reason: str
     fetched: int = 0  # responses that reached the spider
-    failed: int = 0  # fetches that failed after their retries
+    failed: int = 0  # fetches that failed after their retries (robots refusals included)
+    refused_by_robots: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)  # the first MAX_KEPT
     # This source's own figures, as in the summary (newswatch/... stats, errors by kind).
     counts: dict[str, int] = field(default_factory=dict)
@@ -68,13 +73,15 @@ class SourceOutcome:
             return "failed"
         if self.failed == 0:
             return "ok"
-        return "partial" if self.fetched > 0 else "failed"
+        if self.fetched == 0:
+            return "failed"
+        return "partial" if self.failed > self.refused_by_robots else "ok"
 
     def describe(self) -> str | None:
         """One line for a run record's last_error: why it failed, or None when ok."""
         if self.finish_reason != "finished":
             return f"the crawl ended with {self.finish_reason}"
-        if not self.failed:
+        if self.status == "ok":
             return None
         first = "; ".join(f["message"] for f in self.failures[:2])
         more = f" (and {self.failed - 2} more)" if self.failed > 2 else ""
@@ -87,6 +94,7 @@ class SourceOutcome:
             "finish_reason": self.finish_reason,
             "fetched": self.fetched,
             "failed": self.failed,
+            "refused_by_robots": self.refused_by_robots,
             "failures": self.failures,
             "counts": self.counts,
             "errors_by_kind": self.errors_by_kind,
@@ -102,6 +110,7 @@ class SourceOutcome:
             finish_reason=str(stats.get("finish_reason", "not started")),
             fetched=int(stats.get(OK_STAT, 0)),
             failed=failed,
+            refused_by_robots=int(stats.get(f"{FAILED_STAT}/robots", 0)),
             failures=list(stats.get(FAILURES_STAT) or []),
             counts={**own.counts, "fetch_failed": failed},
             errors_by_kind=dict(own.errors_by_kind),

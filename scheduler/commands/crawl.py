@@ -127,11 +127,13 @@ _STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "bold red"}
 def _print_outcome(outcome: SourceOutcome) -> None:
     """`name: status, N fetches ok, M failed`, then one line per failed URL (bounded).
     Fetches are every response (feeds, listings, pages), not only articles."""
-    failed = f", {outcome.failed} failed" if outcome.failed else ""
+    robots, failed = outcome.refused_by_robots, outcome.failed - outcome.refused_by_robots
+    notes = f", {failed} failed" if failed else ""
+    notes += f", {robots} forbidden by robots.txt" if robots else ""
     style = _STATUS_STYLE[outcome.status]
     out.print(
         f"  {escape(outcome.name)}: [{style}]{outcome.status}[/],"
-        f" {outcome.fetched} fetches ok{failed}"
+        f" {outcome.fetched} fetches ok{notes}"
     )
     for failure in outcome.failures[:SHOWN_FAILURES]:
         out.print(f"    {escape(failure['message'])}")

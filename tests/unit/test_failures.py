@@ -137,18 +137,21 @@ def test_the_list_of_failures_is_bounded_and_the_rest_counted() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fetched", "failed", "finish", "status"),
+    ("fetched", "failed", "robots", "finish", "status"),
     [
-        (0, 0, "finished", "ok"),  # nothing new is not an error
-        (3, 0, "finished", "ok"),
-        (3, 1, "finished", "partial"),
-        (0, 2, "finished", "failed"),
-        (3, 0, "shutdown", "failed"),
+        (0, 0, 0, "finished", "ok"),  # nothing new is not an error
+        (3, 0, 0, "finished", "ok"),
+        (3, 1, 0, "finished", "partial"),
+        (3, 1, 1, "finished", "ok"),  # a link robots.txt forbids, on a healthy site
+        (3, 2, 1, "finished", "partial"),
+        (0, 2, 0, "finished", "failed"),
+        (0, 1, 1, "finished", "failed"),  # the source's own URL is forbidden
+        (3, 0, 0, "shutdown", "failed"),
     ],
 )
 def test_a_source_fails_when_it_fetched_nothing_because_of_errors(
-    fetched: int, failed: int, finish: str, status: str
+    fetched: int, failed: int, robots: int, finish: str, status: str
 ) -> None:
-    outcome = SourceOutcome("s", finish, fetched=fetched, failed=failed)
+    outcome = SourceOutcome("s", finish, fetched=fetched, failed=failed, refused_by_robots=robots)
     assert outcome.status == status
     assert (outcome.describe() is None) == (status == "ok")
