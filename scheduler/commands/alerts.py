@@ -8,15 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
 
 from crawler.config import Config
 from scheduler.alerts import AlertsNotReady, run_sweep
-from scheduler.alerts.message import Segments, format_kst, format_timeline
+from scheduler.alerts.message import Segments, format_timeline
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
 from scheduler.alerts.records import ALERTS_ALIAS
 from scheduler.alerts.sweep import alias_exists
-from scheduler.commands.common import UsageError, config_of, connect, error, out
+from scheduler.commands.common import (
+    UsageError,
+    config_of,
+    connect,
+    error,
+    kst,
+    narrow_table,
+    out,
+)
 
 STATUSES = ("queued", "sent", "digest_pending", "digested", "logged")
 
@@ -55,18 +62,20 @@ def cmd_list(args: argparse.Namespace) -> int:
         counts = _counts_or_empty(store)
     finally:
         store.close()
-    table = Table("watch", "query", "mode", "notify", "min rel.", "queued", "sent", box=None)
+    table = narrow_table(
+        "watch", "query", "mode", "notify", "min\nrel.", "queued\n/ sent", whole=("watch",)
+    )
     for watch in config.watches:
         mine = counts.get(watch.name, {})
-        mode = watch.mode if watch.mode == "immediate" else f"digest ({watch.digest_schedule})"
+        mode = watch.mode if watch.mode == "immediate" else f"digest\n{watch.digest_schedule}"
         table.add_row(
             escape(watch.name),
             escape(watch.query),
             escape(mode),
             escape(", ".join(watch.notify) or "-"),
             "-" if watch.min_relevance is None else f"{watch.min_relevance:g}",
-            str(mine.get("queued", 0) + mine.get("digest_pending", 0)),
-            str(mine.get("sent", 0) + mine.get("digested", 0)),
+            f"{mine.get('queued', 0) + mine.get('digest_pending', 0)}"
+            f" / {mine.get('sent', 0) + mine.get('digested', 0)}",
         )
     out.print(table)
     return 0
@@ -124,15 +133,17 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         out.print_json(json.dumps(rows, ensure_ascii=False))
         return 0
-    table = Table("created", "watch", "notifier", "status", "tries", "title / last error", box=None)
+    table = narrow_table(
+        "created (KST)", "watch / notifier", "status", "tries", "title / last error"
+    )
     for row in rows:
         detail = escape(str(row.get("title") or ""))
         if row.get("status") == "queued" and row.get("last_error"):
-            detail += f"\n[red]{escape(str(row['last_error']))}[/] (next {row['next_attempt']})"
+            retry = kst(datetime.fromisoformat(row["next_attempt"]))
+            detail += f"\n[red]{escape(str(row['last_error']))}[/] (next try {retry} KST)"
         table.add_row(
-            format_kst(datetime.fromisoformat(row["created"])),
-            escape(str(row["watch"])),
-            escape(str(row["notifier"])),
+            kst(datetime.fromisoformat(row["created"])),
+            f"{escape(str(row['watch']))}\n[dim]{escape(str(row['notifier']))}[/]",
             str(row["status"]),
             str(row.get("attempts", 0)),
             detail,
@@ -157,8 +168,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     undelivered = report.delivery.failed + report.delivery.deferred
     if undelivered:
         error(
-            f"{undelivered} alert deliveries failed; they stay queued and are retried by the"
-            " next sweep (reasons: `newswatch alerts history`, `newswatch doctor` for secrets)"
+            f"{undelivered} alert {'delivery' if undelivered == 1 else 'deliveries'} failed;"
+            " queued, retried by the next sweep (reasons: `newswatch alerts history`;"
+            " `newswatch doctor` checks the notifiers' secrets)"
         )
         return 1
     return 0

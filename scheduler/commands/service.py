@@ -7,13 +7,11 @@ import json
 import os
 import signal
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
-from rich.table import Table
 
-from scheduler.commands.common import config_of, err, out
+from scheduler.commands.common import config_of, err, kst, narrow_table, out
 
 if TYPE_CHECKING:
     from scheduler.service.runs import RunRecord
@@ -62,24 +60,31 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"[red]{report.spool_rejected} actions refused by the engine[/] are kept in the "
             "spool's rejected/ folder: `newswatch spool retry` sends them again"
         )
-    table = Table(
-        "source", "schedule", "last run", "result", "next run", "flags", "last error", box=None
+    # At 80 columns: the last error goes under the table, where it has the whole width.
+    table = narrow_table(
+        "source / schedule",
+        "last run (KST)",
+        "result",
+        "next run (KST)",
+        "flags",
+        whole=("source / schedule",),
     )
     for s in report.sources:
         last = s.last_run
+        schedule = s.schedule + ("" if s.enabled else " (disabled)")
         table.add_row(
-            escape(s.name),
-            escape(s.schedule + ("" if s.enabled else " (disabled)")),
-            _when(last.started) if last else "never",
+            f"{escape(s.name)}\n[dim]{escape(schedule)}[/]",
+            kst(last.started) if last else "never",
             escape(_result(last)) if last else "",
-            _when(s.next_run) if s.next_run else "",
-            escape(", ".join(s.flags)),
-            escape((s.last_error or "")[:120]),
+            kst(s.next_run),
+            f"[red]{escape(', '.join(s.flags))}[/]",
         )
     out.print(table)
     for s in report.sources:
         if s.last_run is not None and s.last_run.failures:
             _print_failures(s.name, s.last_run)
+        elif s.last_error:
+            out.print(f"{escape(s.name)}: {escape(s.last_error[:SHOWN_ERROR_CHARS])}")
     return 0
 
 
@@ -113,9 +118,13 @@ def _result(run: object) -> str:
 
     assert isinstance(run, RunRecord)
     counts = run.counts
-    detail = f" ({counts.get('new', 0)} new, {counts.get('fetched', 0)} fetched)" if counts else ""
-    took = f" in {run.duration:.0f} s" if run.duration is not None else ""
-    return f"{run.status}{took}{detail}"
+    detail = f"{counts.get('new', 0)} new, {counts.get('fetched', 0)} fetched" if counts else ""
+    took = f"in {run.duration:.0f} s" if run.duration is not None else ""
+    return "\n".join(part for part in (run.status, took, detail) if part)
+
+
+# The last error under the status table; the whole of it is in `status --json`.
+SHOWN_ERROR_CHARS = 300
 
 
 # Failed URLs shown per source under the table; `status --json` has the run's first 20.
@@ -129,7 +138,3 @@ def _print_failures(name: str, run: RunRecord) -> None:
         out.print(f"  {escape(failure.get('message', failure.get('url', '?')))}")
     if total > SHOWN_FAILURES:
         out.print(f"  … and {total - SHOWN_FAILURES} more (`newswatch status --json`)")
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).astimezone().isoformat(timespec="seconds")

@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
+
 from crawler.store import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import Workspace
@@ -27,6 +29,11 @@ def alerts_config(site: FixtureSite, hook: RecordingServer) -> dict[str, Any]:
     }
 
 
+def assert_fits_80_columns(text: str) -> None:
+    """Output piped to a file is 80 terminal cells wide (a Hangul syllable takes two)."""
+    assert all(cell_len(line) <= 80 for line in text.splitlines()), text
+
+
 def watches_alerted(hook: RecordingServer) -> list[str]:
     return sorted(json.loads(r["body"])["watch"] for r in hook.requests)
 
@@ -41,6 +48,8 @@ def test_crawl_then_sweep_alerts_once_per_story(
 
         listed = workspace.run("alerts", "list")
         assert listed.returncode == 0 and "daegu-brain" in listed.stdout, listed.stderr
+        assert_fits_80_columns(listed.stdout)
+        assert "…" not in listed.stdout  # queries and names wrap, never cut off
 
         preview = workspace.run("alerts", "test", "daegu-brain", "--days", "1")
         assert preview.returncode == 0, preview.stderr
@@ -69,6 +78,10 @@ def test_crawl_then_sweep_alerts_once_per_story(
         assert workspace.run("alerts", "sweep").returncode == 0  # nothing new: nothing sent
         assert watches_alerted(hook) == ["daegu-brain", "helsinki", "sejong"]
 
+        table = workspace.run("alerts", "history")
+        assert table.returncode == 0 and "(KST)" in table.stdout, table.stdout
+        assert_fits_80_columns(table.stdout)
+        assert "daegu-brain" in table.stdout and "helsinki" in table.stdout
         history = workspace.run("alerts", "history", "--json")
         assert history.returncode == 0, history.stderr
         rows = json.loads(history.stdout)
@@ -91,7 +104,7 @@ def test_a_sweep_whose_deliveries_failed_exits_1(
         assert workspace.run("crawl").returncode == 0
         swept = workspace.run("alerts", "sweep")
         assert swept.returncode == 1, swept.stdout
-        assert "alert deliveries failed; they stay queued" in swept.stderr
+        assert "failed; queued, retried by the next sweep" in swept.stderr
         assert hook.requests  # it did try
         history = workspace.run("alerts", "history", "--json")
         assert {r["status"] for r in json.loads(history.stdout)} == {"queued"}, history.stdout
