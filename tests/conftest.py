@@ -38,7 +38,12 @@ def engine() -> str:
     try:
         response = urllib3.request("GET", url + "/_cluster/health", timeout=5.0, retries=False)
     except urllib3.exceptions.HTTPError as exc:
-        pytest.fail(f"search engine at {url} is not running ({exc}); start it with `make engine`")
+        port = url.rsplit(":", 1)[-1].rstrip("/")
+        pytest.fail(
+            f"search engine at {url} is not running ({exc}); start it with "
+            f"`NEWSWATCH_ENGINE_PORT={port} bash deploy/local-search/engine.sh start`"
+            " (`make test-engine` starts the one on 9250)"
+        )
     if response.status != 200:
         pytest.fail(f"search engine at {url} answered HTTP {response.status}")
     return url
