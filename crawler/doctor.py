@@ -93,8 +93,9 @@ def check_notifier(name: str, settings: NotifierConfig, env: Mapping[str, str]) 
         return Check(
             f"notifier {name}",
             False,
-            f"{settings.type}: not set: {', '.join(missing)}; export it where `newswatch run`"
-            " runs, or alerts to this notifier fail and stay queued",
+            f"{settings.type}: not set: {', '.join(missing)}; export"
+            f" {'it' if len(missing) == 1 else 'them'} where `newswatch run` runs, or alerts"
+            " to this notifier fail and stay queued",
         )
     url = env.get(settings.url_env or "", "") if settings.url is None else settings.url
     if url and not url.startswith(("http://", "https://")):
