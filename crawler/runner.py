@@ -291,21 +291,22 @@ def _indexer_counts(indexer: BufferedIndexer) -> dict[str, int]:
 
 # Scrapy's own stats that mean "an error of this kind" in the summary.
 _SCRAPY_ERROR_PREFIXES = {
-    "downloader/exception_type_count/": "download",
     "spider_exceptions/": "spider",
     "netguard/blocked/": "blocked",
     "netguard/bad_url/": "bad_url",
 }
+# Download failures, one per request after its retries (crawler.failures'
+# `fetch/failed/<reason>`), as `download:<reason>`. Not Scrapy's
+# `downloader/exception_type_count/`, which counts every attempt: a refused
+# connection with two retries is one failure, not three, and a timeout that a
+# retry got past is none.
+_DOWNLOAD_FAILURES = frozenset({"refused", "timeout", "tls", "connection", "download_error"})
 # Final HTTP errors, one per page: what HttpErrorMiddleware refused to pass to the
 # spider. Not `downloader/response_status_count/`, which also counts every retried
 # 500/429 (a page that failed three times, or was rate-limited once and then
 # fetched, is not three errors or one) and robots.txt answers (a site without
 # robots.txt is not an error).
 _HTTP_ERROR_PREFIX = "httperror/response_ignored_status_count/"
-# Deliberate refusals raised as IgnoreRequest in a downloader middleware (the SSRF
-# guard, robots.txt): Scrapy also counts them as download exceptions, but each is
-# already counted under its own name (blocked:<reason>, skipped robots_txt).
-_NOT_DOWNLOAD_ERRORS = frozenset({"scrapy.exceptions.IgnoreRequest"})
 
 
 def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
@@ -322,9 +323,11 @@ def _accumulate(summary: CrawlSummary, stats: dict[str, Any]) -> None:
             summary.errors_by_kind[f"http_{key.removeprefix(_HTTP_ERROR_PREFIX)}"] += value
         elif key == "robotstxt/forbidden":
             summary.skipped_by_reason["robots_txt"] += value
-        elif key == "netguard/unresolvable":
+        elif key == f"{FAILED_STAT}/dns":  # the guard's lookup or the downloader's
             summary.errors_by_kind["dns"] += value
+        elif key.removeprefix(f"{FAILED_STAT}/") in _DOWNLOAD_FAILURES:
+            summary.errors_by_kind[f"download:{key.removeprefix(f'{FAILED_STAT}/')}"] += value
         else:
             for prefix, kind in _SCRAPY_ERROR_PREFIXES.items():
-                if key.startswith(prefix) and key.removeprefix(prefix) not in _NOT_DOWNLOAD_ERRORS:
+                if key.startswith(prefix):
                     summary.errors_by_kind[f"{kind}:{key.removeprefix(prefix)}"] += value

@@ -87,6 +87,8 @@ def test_failed_sources_are_failed_everywhere_and_a_healthy_one_stays_ok(
     # The crawl: exit 1, each source's outcome, each failed URL with its reason.
     assert result.returncode == 1, result.stdout + result.stderr
     assert "healthy: ok" in result.stdout, result.stdout
+    # One error per failed URL, by kind (not one per attempt: the refused fetch was tried 3 times).
+    assert "errors: blocked:loopback 1, dns 1, download:refused 1, http_404 1" in result.stdout
     for name, (url, _, words) in broken.items():
         assert f"{name}: failed, 0 fetches ok, 1 failed" in result.stdout, result.stdout
         line = next(li for li in result.stdout.splitlines() if url in li)

@@ -21,7 +21,16 @@ def test_http_errors_are_counted_once_per_page_and_refusals_once() -> None:
         "netguard/blocked/loopback": 2,
         "robotstxt/forbidden": 1,
         "downloader/exception_type_count/scrapy.exceptions.IgnoreRequest": 3,
+        # every attempt: a refused connection tried 3 times, a timeout a retry got past
+        "downloader/exception_type_count/scrapy.exceptions.DownloadConnectionRefusedError": 3,
         "downloader/exception_type_count/twisted.internet.error.TimeoutError": 1,
+        # what failed in the end, one per request (crawler.failures)
+        "fetch/failed": 6,
+        "fetch/failed/refused": 1,
+        "fetch/failed/dns": 1,
+        "fetch/failed/http_404": 1,
+        "fetch/failed/blocked:loopback": 2,
+        "fetch/failed/robots": 1,
         "newswatch/errors/decompressed_too_large": 1,
         "newswatch/fetched": 8,
     }
@@ -32,7 +41,8 @@ def test_http_errors_are_counted_once_per_page_and_refusals_once() -> None:
         "http_429": 1,
         "http_500": 1,
         "blocked:loopback": 2,
-        "download:twisted.internet.error.TimeoutError": 1,
+        "download:refused": 1,
+        "dns": 1,
         "decompressed_too_large": 1,
     }
     assert dict(summary.skipped_by_reason) == {"robots_txt": 1}
