@@ -22,7 +22,7 @@ from scheduler.commands.common import UsageError, config_of, err, out
 
 if TYPE_CHECKING:
     from crawler.models import Article
-    from crawler.runner import CrawlSummary, SourceOutcome
+    from crawler.summary import CrawlSummary, SourceOutcome
 
 # Failed URLs printed per source; the run history keeps the first 20 (crawler.failures).
 SHOWN_FAILURES = 20

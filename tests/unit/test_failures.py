@@ -17,7 +17,7 @@ from twisted.web._newclient import ResponseNeverReceived
 
 from crawler.failures import MAX_KEPT, FetchFailure, describe_exception, describe_status
 from crawler.middlewares import FetchOutcomeMiddleware, NetGuardMiddleware
-from crawler.runner import SourceOutcome
+from crawler.summary import SourceOutcome
 
 URL = "http://news.example:8080/rss.xml"
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.runner import CrawlSummary, SourceOutcome
+from crawler.summary import CrawlSummary, SourceOutcome
 from scheduler.service.manual import ManualRuns
 from scheduler.service.runs import RunHistory, RunRecord, RunStatus, now_utc
 

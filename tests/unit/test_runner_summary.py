@@ -1,8 +1,8 @@
-"""How Scrapy's stats become the crawl summary's errors and skips (crawler.runner)."""
+"""How Scrapy's stats become the crawl summary's errors and skips (crawler.summary)."""
 
 from __future__ import annotations
 
-from crawler.runner import CrawlSummary, _accumulate
+from crawler.summary import CrawlSummary, accumulate_stats
 
 
 def test_http_errors_are_counted_once_per_page_and_refusals_once() -> None:
@@ -35,7 +35,7 @@ def test_http_errors_are_counted_once_per_page_and_refusals_once() -> None:
         "newswatch/fetched": 8,
     }
     summary = CrawlSummary(sources=["s"])
-    _accumulate(summary, stats)
+    accumulate_stats(summary, stats)
     assert dict(summary.errors_by_kind) == {
         "http_404": 1,
         "http_429": 1,
