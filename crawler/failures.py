@@ -164,7 +164,10 @@ def _download_failure(url: str, exc: BaseException, timeout: float | None) -> Fe
         advice = "the site is slow or unreachable; the next run tries again"
     elif kind == "tls":
         what = f"TLS error with {host} for {url} ({detail})"
-        advice = "the site's certificate or TLS setup is broken (expired, self-signed, wrong host)"
+        advice = (
+            "the site's TLS setup is broken, or the URL says https:// for a port that"
+            " speaks plain http"
+        )
     elif kind == "bad_url:scheme":
         what = f"cannot fetch {url}: its scheme is not supported"
         advice = "only http:// and https:// URLs can be crawled"
@@ -207,10 +210,17 @@ def _is_tls(exc: BaseException) -> bool:
 
 
 def _detail(exc: BaseException) -> str:
-    reasons = getattr(exc, "reasons", None)
-    if reasons:
-        return "; ".join(_detail(getattr(r, "value", r)) for r in reasons)
-    text = str(exc).strip() or type(exc).__name__
+    """The innermost words: Twisted wraps the real error (an OpenSSL one, a lost
+    connection) in reasons lists, and Scrapy wraps those again (__cause__)."""
+    for link in _causes(exc):
+        reasons = getattr(link, "reasons", None)
+        if reasons:
+            return "; ".join(_detail(getattr(r, "value", r)) for r in reasons)
+    if _is_tls(exc) and exc.args and isinstance(exc.args[0], list):
+        # OpenSSL's [(library, function, reason), ...]: the reasons say it
+        text = "; ".join(str(e[-1]) for e in exc.args[0] if isinstance(e, tuple)) or str(exc)
+    else:
+        text = str(exc).strip() or type(exc).__name__
     return " ".join(text.split())[:200]  # one line, bounded: some errors dump whole objects
 
 

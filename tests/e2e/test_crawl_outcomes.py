@@ -43,6 +43,12 @@ def broken_sources(site: FixtureSite) -> dict[str, tuple[str, str, str]]:
     return {
         "missing": (f"{site.url}/gone.xml", "http_404", "HTTP 404 Not Found"),
         "refused": (refused, "refused", "connection refused by 127.0.0.1:"),
+        # https:// to the fixture site's plain-http port: the TLS handshake fails
+        "tls": (
+            f"https://127.0.0.1:{site.port}/rss.xml",
+            "tls",
+            "TLS error with 127.0.0.1:",
+        ),
         "outside": (
             f"http://127.0.0.2:{site.port}/rss.xml",
             "blocked:loopback",
@@ -88,7 +94,10 @@ def test_failed_sources_are_failed_everywhere_and_a_healthy_one_stays_ok(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "healthy: ok" in result.stdout, result.stdout
     # One error per failed URL, by kind (not one per attempt: the refused fetch was tried 3 times).
-    assert "errors: blocked:loopback 1, dns 1, download:refused 1, http_404 1" in result.stdout
+    assert (
+        "errors: blocked:loopback 1, dns 1, download:refused 1, download:tls 1, http_404 1"
+        in result.stdout
+    ), result.stdout
     for name, (url, _, words) in broken.items():
         assert f"{name}: failed, 0 fetches ok, 1 failed" in result.stdout, result.stdout
         line = next(li for li in result.stdout.splitlines() if url in li)

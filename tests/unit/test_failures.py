@@ -58,7 +58,7 @@ def tls_failure() -> Exception:
             "connection refused by news.example:8080",
         ),
         (tx_error.TimeoutError(), "timeout", "no answer from news.example:8080 within 10 s"),
-        (tls_failure(), "tls", "TLS error with news.example:8080"),
+        (tls_failure(), "tls", "rss.xml (certificate verify failed); the site's TLS setup"),
         (tx_error.ConnectionLost(), "connection", "the connection to news.example:8080 broke"),
         (ValueError("odd"), "download_error", "cannot fetch " + URL + ": ValueError: odd"),
         (IgnoreRequest("Forbidden by robots.txt"), "robots", "forbidden by the site's robots"),
