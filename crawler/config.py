@@ -287,6 +287,12 @@ class FeedSource(_SourceBase):
 class SitemapSource(_SourceBase):
     type: Literal["sitemap"]
     urls: list[HttpUrl] = Field(min_length=1)
+    # Sitemap indexes followed below the listed URL (robots.txt → index → by-year
+    # index → urlset is 3); deeper ones are a trap (an index linking a new index).
+    max_index_depth: int = Field(default=3, ge=0, le=10)
+    # Article pages requested per run; the rest wait for later runs (a known page
+    # is not asked again). 1000 is Google News sitemaps' own limit per file.
+    max_urls: int = Field(default=1000, ge=1)
 
 
 class SiteSource(_SourceBase):

@@ -7,7 +7,9 @@ Three small ledgers share the file (under `crawl.state_dir`):
 - `validators`: the ETag / Last-Modified a feed answered with, for the next
   conditional GET;
 - `budget`: calls spent per (portal API key, day), so a daily quota is never
-  exceeded even across restarts.
+  exceeded even across restarts;
+- `failed`: article URLs a site answered 4xx for (a sitemap's dead links),
+  with when to ask again, so a sitemap's 404s are not fetched on every run.
 
 Durability: WAL journal, and every write is its own committed transaction, so
 a process killed with -9 mid-run loses at most the write in flight. WAL with
@@ -21,7 +23,7 @@ fetch (the one a sitemap or feed lists) so lookups before the fetch match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +31,12 @@ from crawler.local_state import Closing, immediate_transaction, open_store
 from crawler.models import SEOUL
 
 MarkResult = Literal["new", "updated", "unchanged"]
+
+# A URL answering 4xx is asked again after one day, then 2, 4, ... up to 30 days:
+# a page that reappears (a fixed link, an unpublished draft made public) is found
+# within a day, while a sitemap's permanently dead links cost one request a month.
+FAILED_RETRY_FIRST = timedelta(days=1)
+FAILED_RETRY_MAX = timedelta(days=30)
 
 # What moving a damaged seen-store aside costs (said in the error that names it).
 REBUILD = "known pages are fetched once more and keep their document ids, so nothing is duplicated"
@@ -52,6 +60,12 @@ CREATE TABLE IF NOT EXISTS budget (
     day TEXT NOT NULL,
     spent INTEGER NOT NULL,
     PRIMARY KEY (budget_key, day)
+);
+CREATE TABLE IF NOT EXISTS failed (
+    url TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    retry_after TEXT NOT NULL
 );
 """
 
@@ -170,6 +184,26 @@ class SeenStore(Closing):
             (budget_key, day.isoformat()),
         ).fetchone()
         return int(row[0]) if row else 0
+
+    def mark_failed(self, url: str, status: int) -> datetime:
+        """Record a 4xx answer for `url`; return when it should be asked again."""
+        row = self._db.execute("SELECT failures FROM failed WHERE url = ?", (url,)).fetchone()
+        failures = int(row[0] if row else 0) + 1
+        wait = min(FAILED_RETRY_FIRST * (1 << min(failures - 1, 5)), FAILED_RETRY_MAX)
+        retry_after = datetime.now(UTC) + wait
+        self._db.execute(
+            "INSERT INTO failed (url, status, failures, retry_after) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET status = excluded.status,"
+            " failures = excluded.failures, retry_after = excluded.retry_after",
+            (url, status, failures, _format(retry_after)),
+        )
+        return retry_after
+
+    def failed_until(self, url: str) -> datetime | None:
+        """When a URL that failed may be asked again, or None when it may be now."""
+        row = self._db.execute("SELECT retry_after FROM failed WHERE url = ?", (url,)).fetchone()
+        until = _parse(row[0]) if row else None
+        return until if until is not None and until > datetime.now(UTC) else None
 
     def close(self) -> None:
         self._db.close()

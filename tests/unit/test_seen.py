@@ -141,3 +141,15 @@ def test_first_seen_is_the_time_given_at_the_first_mark_and_never_moves(tmp_path
         seen.mark(URL, doc_id="d1", content_hash="h2", first_seen=first + timedelta(days=3))
         entry = seen.get(URL)
     assert entry is not None and entry.first_seen == first
+
+
+def test_a_failed_url_waits_one_day_then_twice_as_long_up_to_thirty(tmp_path: Path) -> None:
+    store = SeenStore(tmp_path / "seen.sqlite")
+    url = "https://news.example.kr/gone.html"
+    assert store.failed_until(url) is None
+    now = datetime.now(UTC)
+    waits = [store.mark_failed(url, 404) - now for _ in range(8)]
+    assert [round(w / timedelta(days=1)) for w in waits] == [1, 2, 4, 8, 16, 30, 30, 30]
+    until = store.failed_until(url)
+    assert until is not None and until > now + timedelta(days=29)
+    assert store.failed_until("https://news.example.kr/other.html") is None
