@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     alerts = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
 
     q = alerts.add_parser("list", help="the configured watches and their delivery counts")
+    q.add_argument("--json", action="store_true", help="print JSON for machines")
     q.set_defaults(handler=cmd_list)
 
     q = alerts.add_parser("test", help="what a watch would have matched recently (sends nothing)")
@@ -54,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     config = config_of(args)
-    if not config.watches:
+    if not config.watches and not args.json:
         out.print("no watches configured (add some under `watches:` in the config)")
         return 0
     store = connect(config)
@@ -62,6 +63,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         counts = _counts_or_empty(store)
     finally:
         store.close()
+    if args.json:
+        watches = [
+            {**w.model_dump(mode="json"), "deliveries": counts.get(w.name, {})}
+            for w in config.watches
+        ]
+        out.print_json(json.dumps(watches, ensure_ascii=False))
+        return 0
     table = narrow_table(
         "watch", "query", "mode", "notify", "min\nrel.", "queued\n/ sent", whole=("watch",)
     )

@@ -50,6 +50,10 @@ def test_crawl_then_sweep_alerts_once_per_story(
         assert listed.returncode == 0 and "daegu-brain" in listed.stdout, listed.stderr
         assert_fits_80_columns(listed.stdout)
         assert "…" not in listed.stdout  # queries and names wrap, never cut off
+        listed = workspace.run("alerts", "list", "--json")
+        watches = {w["name"]: w for w in json.loads(listed.stdout)}
+        assert watches["sejong"]["query"] == "바르셀로나 업무협약 -야구"
+        assert watches["sejong"]["notify"] == ["team"] and watches["sejong"]["deliveries"] == {}
 
         preview = workspace.run("alerts", "test", "daegu-brain", "--days", "1")
         assert preview.returncode == 0, preview.stderr
