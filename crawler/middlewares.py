@@ -104,6 +104,9 @@ logger = logging.getLogger(__name__)
 MIDDLEWARE_ORDERS = {
     "crawler.middlewares.FetchOutcomeMiddleware": 55,
     "crawler.middlewares.NetGuardMiddleware": 60,
+    # RFC 9309's reading of a failed robots.txt (crawler.robots), at Scrapy's place.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.CountingDecompressionMiddleware": 590,

@@ -120,3 +120,30 @@ def test_gzip_bomb_and_billion_laughs_sitemaps_are_counted(
     assert figures["skipped:xml_entities"] == 1, result.stdout
     assert not [p for p in paths if p.startswith("/news/")]  # no cut URL was fetched
     assert elapsed < 60, elapsed
+
+
+def robots_failing(path: str, site_url: str) -> Route | None:
+    if path == "/robots.txt":
+        return Route(500, b"<html><body>Internal Server Error</body></html>", {})
+    if path == "/sitemap.xml":
+        return urlset([f"{site_url}/news/a.html"])
+    return None
+
+
+def test_robots_txt_answering_500_disallows_the_whole_site_for_the_run(
+    workspace: Workspace, ready_store: SearchStore
+) -> None:
+    with HostileSite(robots_failing) as site:
+        write_config(
+            workspace, [{"name": "down", "type": "sitemap", "urls": [f"{site.url}/sitemap.xml"]}]
+        )
+        started = time.monotonic()
+        result = workspace.run("crawl")
+        elapsed = time.monotonic() - started
+        paths = site.fetched_paths()
+    assert "Traceback" not in result.stderr, result.stderr
+    assert paths == ["/robots.txt"] * 3  # the first try and RETRY_TIMES (2) retries
+    assert summary(result.stdout)["skipped:robots_unavailable"] == 1, result.stdout
+    assert "robots.txt answered HTTP 500" in result.stdout, result.stdout
+    assert result.returncode == 1  # nothing fetched because of an error: not a success
+    assert elapsed < 60, elapsed
