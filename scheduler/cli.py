@@ -17,7 +17,17 @@ from crawler.index_setup import SetupError
 from crawler.local_state import StateError
 from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
-from scheduler.commands import alerts, common, crawl, engine, extract, kibana, service, spool
+from scheduler.commands import (
+    alerts,
+    common,
+    completion,
+    crawl,
+    engine,
+    extract,
+    kibana,
+    service,
+    spool,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -39,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     service.register(sub)
     kibana.register(sub)
     spool.register(sub)
+    completion.register(sub, parser)
     for command in _subcommands(parser):
         _add_global_options(command, anywhere=True)
     return parser

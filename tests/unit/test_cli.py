@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,30 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("newswatch 0.")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "tcsh"])
+def test_completion_script_knows_commands_and_subcommands(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["completion", shell]) == 0
+    script = capsys.readouterr().out
+    for word in ("newswatch", "doctor", "crawl", "config", "verbose"):
+        assert word in script, (shell, word)
+    if shell != "tcsh":  # shtab's tcsh script completes one level of commands
+        assert "sweep" in script
+
+
+def test_bash_completion_completes_a_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "newswatch.bash"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    probe = (
+        f"source {script}; COMP_WORDS=(newswatch alerts ''); COMP_CWORD=2;"
+        " COMP_LINE='newswatch alerts '; COMP_POINT=17; _shtab_newswatch;"
+        ' echo "${COMPREPLY[@]}"'
+    )
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
+    assert result.stdout.split() == ["list", "test", "history", "sweep"], result.stderr
