@@ -24,6 +24,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
+from crawler.config import CrawlConfig
 from crawler.context import CrawlContext
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.items import PageItem
@@ -108,8 +109,7 @@ class TagPipeline(_Pipeline):
 
     def process_item(self, item: Any) -> Article:
         article = self.context.tagger.tag(item)
-        crawl = self.context.config.crawl
-        if article.relevance < crawl.min_relevance and not crawl.index_irrelevant:
+        if not kept_as_relevant(self.context.config.crawl, article):
             self.inc("irrelevant")
             if not self.context.dry_run:
                 # Remembered so the next feed poll does not fetch it again; a page
@@ -121,6 +121,11 @@ class TagPipeline(_Pipeline):
             raise DropItem(f"irrelevant (score {article.relevance:.2f}): {article.url}")
         self.inc("relevant")
         return article
+
+
+def kept_as_relevant(crawl: CrawlConfig, article: Article) -> bool:
+    """Whether the tag stage keeps a tagged article (`newswatch test-url` asks it too)."""
+    return article.relevance >= crawl.min_relevance or crawl.index_irrelevant
 
 
 class DedupPipeline(_Pipeline):

@@ -27,6 +27,7 @@ from scheduler.commands import (
     kibana,
     service,
     spool,
+    urltest,
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     kibana.register(sub)
     spool.register(sub)
     completion.register(sub, parser)
+    urltest.register(sub)
     for command in _subcommands(parser):
         _add_global_options(command, anywhere=True)
     return parser
