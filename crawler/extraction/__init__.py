@@ -11,7 +11,8 @@ step after it that the crawl and `newswatch extract` share.
 (empty body, PDF, image, other binary); every other defect becomes a flag in
 `Article.quality`: "no_text", "short_text", "no_date", "no_title",
 "frame_only" (Naver Blog outer frame; fetch `naver_blog_frame_url(...)`),
-"truncated" (body cut at `article.MAX_BODY_BYTES`), "embedded_text" (text
+"truncated" (page over `article.MAX_BODY_BYTES`: its biggest scripts and
+styles dropped, then the rest cut if still over), "embedded_text" (text
 taken from JSON-LD articleBody or __NEXT_DATA__), "decode_errors" (bytes no
 charset decodes cleanly).
 

@@ -12,6 +12,7 @@ from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from crawler.extraction import fields
 from crawler.extraction.agreement import agreement, keep_shared_lines, missed_prose_chars
+from crawler.extraction.bulk import drop_bulk
 from crawler.extraction.decode import decode_body, sniff_is_html
 from crawler.extraction.frames import is_naver_blog_frame
 from crawler.extraction.kinds import detect_kind
@@ -139,6 +140,8 @@ def embedded_is_article(embedded: str, visible: str) -> bool:
 
 def cut_body(body: bytes) -> bytes:
     """The first MAX_BODY_BYTES, ending before a tag so no character is split."""
+    if len(body) <= MAX_BODY_BYTES:
+        return body
     head = body[:MAX_BODY_BYTES]
     cut = head.rfind(b"<")
     return head[:cut] if cut > MAX_BODY_BYTES // 2 else head
@@ -212,8 +215,8 @@ def page_to_article(
     if reason := sniff_is_html(body):
         raise ExtractionError(f"{url}: {reason}")
     flags: list[str] = []
-    if len(body) > MAX_BODY_BYTES:
-        body, flags = cut_body(body), ["truncated"]
+    if len(body) > MAX_BODY_BYTES:  # scripts and styles go first (extraction.bulk)
+        body, flags = cut_body(drop_bulk(body, MAX_BODY_BYTES)), ["truncated"]
     html, _codec = decode_body(body, headers)
     if "\ufffd" in html:
         flags.append("decode_errors")

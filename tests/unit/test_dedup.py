@@ -9,6 +9,7 @@ import pytest
 
 from crawler.dedup import (
     MIN_TEXT_CHARS,
+    SIGNATURE_CHARS,
     StoryIndex,
     StoryIndexError,
     minhash_template,
@@ -289,3 +290,20 @@ def test_file_made_with_other_settings_is_refused(tmp_path: Path) -> None:
     StoryIndex(path).close()
     with pytest.raises(StoryIndexError, match=r"stories\.sqlite"):
         StoryIndex(path, num_perm=64)
+
+
+def test_a_700_000_character_text_is_signed_from_its_prefix_in_bounded_memory() -> None:
+    import random
+    import tracemalloc
+
+    rng = random.Random(15)
+    words = ("".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(3)) for _ in range(175_000))
+    text = " ".join(words)  # ~700,000 characters: a 2 MB page of text
+    template = minhash_template()
+    tracemalloc.start()
+    signature = text_signature(text, template)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"  # 714 MiB without the cap
+    prefix = text_signature(text[: SIGNATURE_CHARS + 1000], template)
+    assert signature is not None and prefix is not None and (signature == prefix).all()

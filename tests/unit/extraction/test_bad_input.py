@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import zlib
 from datetime import datetime
 
@@ -9,6 +10,7 @@ import pytest
 
 from crawler.extraction import ExtractionError, page_to_article
 from crawler.extraction.article import MAX_BODY_BYTES
+from crawler.extraction.bulk import drop_bulk
 
 FETCHED = datetime.fromisoformat("2024-03-06T09:00:00+09:00")
 URL = "https://example.kr/news/1"
@@ -105,3 +107,30 @@ def test_script_only_page_is_flagged() -> None:
     body = b"<html><head><script>var a = '<p>not text</p>';</script></head><body></body></html>"
     article = page_to_article(body, URL, fetched=FETCHED)
     assert "no_text" in article.quality
+
+
+def test_a_body_after_an_eight_megabyte_head_of_scripts_is_kept() -> None:
+    script = b"<script>var data = [" + b"0.123456789," * 80_000 + b"0];</script>\n"
+    head = b"<title>" + "대구시 항저우 방문".encode() + b"</title>"
+    head += b'<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+    head += script * (8_800_000 // len(script) + 1)
+    paragraph = "<p>대구시는 항저우 알리바바 본사를 방문해 시티브레인 교통 사업을 살펴봤다.</p>"
+    body = b"<html><head>" + head + b"</head><body><article>"
+    body += paragraph.encode() * 20 + b"</article></body></html>"
+    assert len(body) > 8_800_000
+    started = time.monotonic()
+    article = page_to_article(body, URL, fetched=FETCHED)
+    assert time.monotonic() - started < 10
+    assert article.text.startswith("대구시는 항저우 알리바바 본사를 방문해")
+    assert "truncated" in article.quality  # the page was over the limit: scripts were dropped
+
+
+def test_drop_bulk_takes_the_biggest_blocks_first_and_only_what_it_must() -> None:
+    small = b'<script type="application/ld+json">{"a": 1}</script>'
+    big, bigger = b"<STYLE>" + b"x" * 500 + b"</style >", b"<script>" + b"y" * 900 + b"</script>"
+    page = b"<head>" + small + big + bigger + b"</head><body>text</body>"
+    assert drop_bulk(page, len(page) - 100) == b"<head>" + small + big + b"</head><body>text</body>"
+    assert drop_bulk(page, len(page) - 1000) == b"<head>" + small + b"</head><body>text</body>"
+    assert drop_bulk(page, len(page)) == page
+    unclosed = b"<head><script>" + b"z" * 100
+    assert drop_bulk(unclosed, 10) == unclosed  # nothing complete to drop: the cut does the rest
