@@ -15,6 +15,11 @@ was missing (dynamic mappings, no Korean analysis): its documents are moved
 into the versioned index, then the squatter is deleted and the alias created
 in one atomic `_aliases` call. Bulk writes say `require_alias` now, so no
 write of ours creates such an index any more; older versions did.
+
+A copy runs as an engine task (`wait_for_completion=false`) polled every
+REINDEX_POLL_SECONDS; each poll, the last included, is reported to the
+caller's `progress` callback as documents done of total (`newswatch setup`
+draws it).
 """
 
 from __future__ import annotations
@@ -39,6 +44,21 @@ class SetupError(Exception):
     """The engine's state does not allow a safe setup; the message says what to do."""
 
 
+@dataclass(frozen=True)
+class ReindexProgress:
+    """One poll of a running copy: documents done (created, updated, or skipped as
+    already there) of the total the engine counted (0 until it has)."""
+
+    source: str
+    dest: str
+    done: int
+    total: int
+    completed: bool
+
+
+ProgressCallback = Callable[[ReindexProgress], None]
+
+
 @dataclass
 class SetupReport:
     actions: list[str] = field(default_factory=list)
@@ -51,19 +71,22 @@ class SetupReport:
 def run_setup(
     store: SearchStore,
     families: dict[str, IndexFamily] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SetupReport:
     report = SetupReport()
     for family in (families or load_families()).values():
-        ensure_family(store, family, report)
-        if progress:
-            progress(family.name)
+        ensure_family(store, family, report, progress)
     return report
 
 
-def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+def ensure_family(
+    store: SearchStore,
+    family: IndexFamily,
+    report: SetupReport,
+    progress: ProgressCallback | None = None,
+) -> None:
     _put_template(store, family, report)
-    _evict_squatter(store, family, report)
+    _evict_squatter(store, family, report, progress)
     current = current_write_index(store, family.alias) or _restore_alias(store, family, report)
     if current is None:
         index = family.index_name(1)
@@ -74,7 +97,7 @@ def ensure_family(store: SearchStore, family: IndexFamily, report: SetupReport) 
     if live_hash == family.template_hash:
         report.add(f"{family.alias}: {current} is up to date")
         return
-    migrate(store, family, current, report)
+    migrate(store, family, current, report, progress)
 
 
 def current_write_index(store: SearchStore, alias: str) -> str | None:
@@ -99,7 +122,12 @@ def current_write_index(store: SearchStore, alias: str) -> str | None:
     return str(max(aliases, key=_version_of))
 
 
-def _evict_squatter(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+def _evict_squatter(
+    store: SearchStore,
+    family: IndexFamily,
+    report: SetupReport,
+    progress: ProgressCallback | None = None,
+) -> None:
     """Turn a concrete index named like the alias back into the alias, keeping its documents."""
     alias = family.alias
     if store.request("GET", f"/_alias/{alias}", ignore=(404,)):
@@ -116,7 +144,7 @@ def _evict_squatter(store: SearchStore, family: IndexFamily, report: SetupReport
     store.request("POST", f"/{alias}/_refresh")
     count = int(store.request("GET", f"/{alias}/_count")["count"])
     # Written after the alias went missing, so newer than anything in `target`: they overwrite.
-    copied = _reindex(store, alias, target, family.reindex_script, op_type="index")
+    copied = _reindex(store, alias, target, family.reindex_script, progress, op_type="index")
     store.request("POST", f"/{target}/_refresh")
     missing = _count_missing(store, alias, target, count)
     if missing:
@@ -154,7 +182,13 @@ def _restore_alias(store: SearchStore, family: IndexFamily, report: SetupReport)
     return latest
 
 
-def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupReport) -> None:
+def migrate(
+    store: SearchStore,
+    family: IndexFamily,
+    old: str,
+    report: SetupReport,
+    progress: ProgressCallback | None = None,
+) -> None:
     new = family.index_name(_next_version(store, family))
     store.request("PUT", f"/{new}")
     store.request(
@@ -170,7 +204,7 @@ def migrate(store: SearchStore, family: IndexFamily, old: str, report: SetupRepo
     # Reindex reads through search, which sees only refreshed documents; once the
     # alias has moved no more writes reach `old`, so this refresh makes it complete.
     store.request("POST", f"/{old}/_refresh")
-    copied = _reindex(store, old, new, family.reindex_script)
+    copied = _reindex(store, old, new, family.reindex_script, progress)
     store.request("POST", f"/{new},{old}/_refresh")
     old_count = store.request("GET", f"/{old}/_count")["count"]
     missing = _count_missing(store, old, new, old_count)
@@ -234,6 +268,7 @@ def _reindex(
     old: str,
     new: str,
     script: dict[str, Any] | None,
+    progress: ProgressCallback | None = None,
     *,
     op_type: str = "create",
 ) -> int:
@@ -250,6 +285,8 @@ def _reindex(
     )["task"]
     while True:
         status = store.request("GET", f"/_tasks/{task}")
+        if progress is not None:
+            progress(_progress_of(status, old, new))
         if status.get("completed"):
             response = status.get("response", {})
             failures = [f for f in response.get("failures", []) if f.get("status") != 409]
@@ -257,6 +294,14 @@ def _reindex(
                 raise SetupError(f"reindex {old} → {new} failed: {failures or status['error']}")
             return int(response.get("created", 0)) + int(response.get("updated", 0))
         time.sleep(REINDEX_POLL_SECONDS)
+
+
+def _progress_of(status: dict[str, Any], old: str, new: str) -> ReindexProgress:
+    """The task's own counters (`task.status`; the same in the final `response`)."""
+    counts = status.get("response") or status.get("task", {}).get("status", {})
+    done = sum(int(counts.get(k, 0)) for k in ("created", "updated", "version_conflicts", "noops"))
+    total = int(counts.get("total", 0))
+    return ReindexProgress(old, new, done, total, bool(status.get("completed")))
 
 
 def _count_missing(store: SearchStore, old: str, new: str, old_count: int) -> int:

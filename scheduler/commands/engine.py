@@ -20,6 +20,7 @@ from crawler.prefetch import prefetch
 from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
 from scheduler.alerts.watches import sync_watches
 from scheduler.commands.common import UsageError, config_of, connect, err, out
+from scheduler.commands.setup_progress import reindex_progress
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +45,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
     config = config_of(args)
     store = connect(config)
     try:
-        report = run_setup(store)
+        with reindex_progress() as progress:
+            report = run_setup(store, progress=progress)
         # Watches live in the percolator index that setup just made sure of.
         watches = sync_watches(store, config)
     finally:

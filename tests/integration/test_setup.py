@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.index_setup import current_write_index, run_setup
+from crawler.index_setup import ReindexProgress, current_write_index, run_setup
 from crawler.indexing import index_articles
 from crawler.models import Article
 from crawler.store import SearchStore
-from crawler.templates import FAMILIES, load_families, mappings_dir
+from crawler.templates import FAMILIES, MAPPINGS_DIR_ENV, load_families, mappings_dir
+from tests.conftest import REPO
 
 
 def articles(n: int, prefix: str = "a") -> list[Article]:
@@ -88,3 +92,62 @@ def test_setup_repairs_a_concrete_index_squatting_on_the_alias(store: SearchStor
     title = mapping["newswatch-articles-v1"]["mappings"]["properties"]["title"]
     assert title["analyzer"] == "korean"
     assert all("up to date" in a for a in run_setup(store).actions)
+
+
+# Enough documents that the copy is a real task the setup polls (several 1,000-document
+# batches), few enough to index and copy in a few seconds on the test node.
+PROGRESS_DOCS = 3000
+
+
+def changed_mappings(tmp_path: Path) -> Path:
+    """A copy of index_mappings/ with one synonym more: the articles template changes."""
+    directory = tmp_path / "index_mappings"
+    shutil.copytree(mappings_dir(), directory)
+    with (directory / "synonyms.txt").open("a", encoding="utf-8") as handle:
+        handle.write("세종, Sejong\n")
+    return directory
+
+
+def test_migration_reports_progress_until_every_document_is_copied(
+    store: SearchStore, tmp_path: Path
+) -> None:
+    run_setup(store)
+    assert index_articles(store, articles(PROGRESS_DOCS)).created == PROGRESS_DOCS
+    steps: list[ReindexProgress] = []
+
+    run_setup(store, load_families(changed_mappings(tmp_path)), progress=steps.append)
+
+    copies = [s for s in steps if s.dest == "newswatch-articles-v2"]
+    assert copies, f"the progress callback was never called for the articles copy: {steps}"
+    assert {s.source for s in copies} == {"newswatch-articles-v1"}
+    assert [s.done for s in copies] == sorted(s.done for s in copies)
+    last = copies[-1]
+    assert last.completed and last.done == last.total == PROGRESS_DOCS
+
+
+def test_setup_command_prints_progress_lines_when_not_on_a_terminal(
+    store: SearchStore, engine: str, tmp_path: Path
+) -> None:
+    run_setup(store)
+    index_articles(store, articles(PROGRESS_DOCS))
+    env = dict(os.environ, NEWSWATCH_SEARCH_URL=engine, PYTHONPATH=str(REPO))
+    env[MAPPINGS_DIR_ENV] = str(changed_mappings(tmp_path))
+    env.pop("NEWSWATCH_CONFIG", None)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "setup"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    expected = (
+        f"reindexing newswatch-articles-v1 → newswatch-articles-v2: "
+        f"{PROGRESS_DOCS:,} of {PROGRESS_DOCS:,} documents (copied)"
+    )
+    assert expected in done.stderr, done.stderr
+    assert "created newswatch-articles-v2, reindexed 3000 of 3000" in done.stdout
