@@ -18,6 +18,12 @@ ITEM_PIPELINES = {
 # NetGuard sits before RobotsTxt so not even robots.txt is fetched from a refused
 # host; redirects are new requests and pass through it again (see the module).
 DOWNLOADER_MIDDLEWARES = dict(MIDDLEWARE_ORDERS)
+# Drops Scrapy makes without a count get one (crawler.drops).
+DOWNLOADER_MIDDLEWARES["crawler.drops.RedirectLoopMiddleware"] = 610
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.drops.CountingUrlLengthMiddleware": 800,
+}
 
 BASE_SETTINGS: dict[str, Any] = {
     "BOT_NAME": "newswatch",
@@ -45,6 +51,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "LOG_FORMATTER": "crawler.logformatter.QuietLogFormatter",
     "ITEM_PIPELINES": ITEM_PIPELINES,
     "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+    "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES,
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     "FEED_EXPORT_ENCODING": "utf-8",
 }

@@ -113,6 +113,8 @@ def parse_json_ld(raw: str) -> Any:
     """JSON-LD payload, tolerating the trailing commas and raw newlines CMSs emit."""
     try:
         return json.loads(raw)
+    except RecursionError:  # nested past Python's limit (a hostile page): no metadata
+        return None
     except ValueError:
         repaired = re.sub(r",\s*([}\]])", r"\1", raw.replace("\n", " ").replace("\t", " "))
         try:

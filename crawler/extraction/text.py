@@ -232,7 +232,7 @@ def extract_embedded_text(article_body: Any, next_data: str | None) -> list[str]
         return []
     try:
         data = json.loads(next_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's limit
         return []
     longest = max(find_body_strings(data), key=len, default="")
     return html_fragment_lines(longest) if longest.strip() else []

@@ -147,3 +147,54 @@ def test_robots_txt_answering_500_disallows_the_whole_site_for_the_run(
     assert "robots.txt answered HTTP 500" in result.stdout, result.stdout
     assert result.returncode == 1  # nothing fetched because of an error: not a success
     assert elapsed < 60, elapsed
+
+
+LONG_PATH = "/news/" + "a" * 3000 + ".html"
+
+
+def dropping_site(path: str, site_url: str) -> Route | None:
+    if path == "/list.html":
+        links = ["/loop-a.html", "/chain/0.html", LONG_PATH, "/news/deep.html"]
+        anchors = "".join(f'<a href="{site_url}{link}">기사</a>' for link in links)
+        return Route(200, f"<html><body>{anchors}</body></html>".encode(), {})
+    if path in ("/loop-a.html", "/loop-b.html"):
+        other = "/loop-b.html" if path == "/loop-a.html" else "/loop-a.html"
+        return Route(302, b"", {"location": site_url + other})
+    if found := re.fullmatch(r"/chain/(\d+)\.html", path):  # redirects without end
+        return Route(302, b"", {"location": f"{site_url}/chain/{int(found[1]) + 1}.html"})
+    if path == "/news/deep.html":  # JSON-LD nested far past Python's recursion limit
+        ld = "[" * 100_000 + "]" * 100_000
+        page = f'<html><head><script type="application/ld+json">{ld}</script></head>'
+        body = "<p>대구시는 항저우를 방문해 스마트시티 협력을 논의했다.</p>" * 10
+        return Route(200, f"{page}<body><article>{body}</article></body></html>".encode(), {})
+    return None
+
+
+def test_redirect_loops_long_chains_and_long_links_are_counted_and_lines_bounded(
+    workspace: Workspace, ready_store: SearchStore
+) -> None:
+    with HostileSite(dropping_site) as site:
+        source = {
+            "name": "drops",
+            "type": "site",
+            "start_urls": [f"{site.url}/list.html"],
+            "allow": [r"/loop-", r"/chain/", r"/news/"],
+            "article_pattern": r"/(news|chain|loop-)",
+        }
+        write_config(workspace, [source])
+        started = time.monotonic()
+        result = workspace.run("crawl")
+        elapsed = time.monotonic() - started
+        paths = site.fetched_paths()
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    figures = summary(result.stdout)
+    assert figures.get("skipped:redirect_loop") == 1, result.stdout
+    assert figures.get("skipped:redirect_limit") == 1, result.stdout
+    assert figures.get("skipped:long_url") == 1, result.stdout
+    assert figures["extracted"] == 1, result.stdout  # the JSON-LD bomb page, without its JSON-LD
+    assert LONG_PATH not in paths
+    assert paths.count("/loop-a.html") == 1 and paths.count("/loop-b.html") == 1
+    assert len([p for p in paths if p.startswith("/chain/")]) == 6  # REDIRECT_MAX_TIMES + 1
+    longest = max(map(len, (result.stdout + result.stderr).splitlines()))
+    assert longest < 10_000, longest
+    assert elapsed < 60, elapsed
