@@ -95,6 +95,7 @@ class FetchReport:
 @dataclass
 class UrlTestResult:
     source: str
+    source_type: str
     url: str
     fetch: FetchReport
     rules: RuleReport | None = None  # None: not a site source (no link rules)
@@ -138,7 +139,7 @@ def site_rules(spider: SiteSpider, url: str) -> RuleReport:
 
 
 def run_url_test(config: Config, source: Source, url: str) -> UrlTestResult:
-    result = UrlTestResult(source=source.name, url=url, fetch=FetchReport())
+    result = UrlTestResult(source.name, source.type, url, FetchReport())
     with tempfile.TemporaryDirectory(prefix="newswatch-test-url-") as scratch:
         context = _scratch_context(config, Path(scratch))
         try:

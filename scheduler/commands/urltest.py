@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from crawler.models import Article
     from crawler.urltest import RuleReport, UrlTestResult
 
+# Where a source that is not a site finds its article URLs (it has no link rules).
+_PAGES_FROM = {
+    "feed": "its feeds",
+    "blog": "its feed",
+    "sitemap": "its sitemaps",
+    "search": "search results",
+}
 # Characters of the article text shown: its first lines, enough to judge extraction.
 SHOWN_TEXT_CHARS = 400
 
@@ -72,7 +79,8 @@ def print_result(result: UrlTestResult, min_relevance: float) -> None:
         for line in rule_lines(result.rules):
             out.print(f"    {escape(line)}")
     else:
-        out.print("  rules: none (not a site source: its pages come from its feeds or listings)")
+        where = _PAGES_FROM.get(result.source_type, "its listings")
+        out.print(f"  rules: none (not a site source: its pages come from {where})")
     if result.article is not None:
         _print_article(result.article)
     elif result.fetch.ok:
@@ -204,6 +212,7 @@ def result_json(result: UrlTestResult) -> dict[str, Any]:
         }
     return {
         "source": result.source,
+        "source_type": result.source_type,
         "url": result.url,
         "ok": result.ok,
         "would_index": result.would_index,

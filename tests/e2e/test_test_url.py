@@ -9,6 +9,9 @@ crawl.allow_hosts) exit 1 with the crawl's own messages. Loopback only.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,6 +75,30 @@ def test_good_article_is_shown_and_nothing_is_indexed_or_marked_seen(
     assert result["article"]["published"].startswith("2018-12-19")
     assert result["article"]["topics"]
     assert articles_in_engine(ready_store) == 0
+
+
+def seen_rows(state: Path) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(state / "seen.sqlite")) as db:
+        return db.execute("SELECT * FROM seen ORDER BY url").fetchall()
+
+
+def test_page_a_crawl_indexed_is_reported_seen_and_nothing_changes(
+    workspace: Workspace, site: FixtureSite, ready_store: SearchStore
+) -> None:
+    workspace.write_config([site_source(site)])
+    crawled = workspace.run("crawl", "testilbo")
+    assert crawled.returncode == 0, crawled.stdout + crawled.stderr
+    state = workspace.root / "state"
+    rows, indexed = seen_rows(state), articles_in_engine(ready_store)
+    assert rows and indexed
+
+    done = workspace.run("test-url", "testilbo", site.article_url("daegu-hangzhou"))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "already seen" in done.stdout and "skipped as unchanged" in done.stdout
+    assert "a crawl would not index it" in done.stdout
+    assert seen_rows(state) == rows
+    assert articles_in_engine(ready_store) == indexed
 
 
 def test_denied_url_names_the_deny_pattern(
