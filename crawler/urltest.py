@@ -158,7 +158,11 @@ def _scratch_context(config: Config, scratch: Path) -> CrawlContext:
     seen_path = scratch / "seen.sqlite"
     live = config.crawl.state_dir / "seen.sqlite"
     if live.exists():
-        _copy_sqlite(live, seen_path)
+        try:
+            _copy_sqlite(live, seen_path)
+        except sqlite3.Error as exc:  # damaged or locked: test without it, say so
+            log.warning("cannot read %s (%s); testing as if nothing was seen", live, exc)
+            seen_path.unlink(missing_ok=True)
     return CrawlContext(
         config=config,
         tagger=Tagger.from_config(config),
