@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from crawler.config_errors import describe_validation_error
+from crawler.redact import redact_credentials
 from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
 
 DEFAULT_CONFIG_FILE = "newswatch.yaml"
@@ -74,7 +75,7 @@ class SearchConfig(_Strict):
 
     def engine_hint(self) -> str:
         """What to do when the engine in use does not answer, naming its URL and port."""
-        url = self.effective_url()
+        url = redact_credentials(self.effective_url())
         if not self.uses_local_engine():
             return f"check that the engine at {url} runs ({SEARCH_URL_ENV} or search.url)"
         port = local_engine_port()

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import urllib3
 
 from crawler.config import SearchConfig
+from crawler.redact import redact_credentials
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class EngineError(Exception):
     """A request to the search engine failed; the message names the URL and the cause."""
 
     def __init__(self, message: str, status: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(redact_credentials(message))  # the URL may carry user:password@
         self.status = status
         self.body = body
 
@@ -114,7 +115,7 @@ class SearchStore:
     """A connected engine: `request()` for everything, `bulk()` for indexing."""
 
     def __init__(self, url: str, info: EngineInfo, client: Any, settings: SearchConfig) -> None:
-        self.url = url
+        self.url = redact_credentials(url)  # for messages and run records only
         self.info = info
         self._client = client
         self._settings = settings
@@ -125,7 +126,7 @@ class SearchStore:
         creds = credentials or Credentials.from_env()
         info = detect_flavor(_probe_root(url, settings, creds))
         client = _build_client(info.flavor, url, settings, creds)
-        log.debug("connected to %s %s at %s", info.flavor, info.version, url)
+        log.debug("connected to %s %s at %s", info.flavor, info.version, redact_credentials(url))
         return cls(url, info, client, settings)
 
     @property
