@@ -145,6 +145,16 @@ class CrawlConfig(_Strict):
     # Notifier names told when a source is flagged stale/failing or recovers.
     health_notify: list[str] = Field(default_factory=list)
 
+    @field_validator("state_dir")
+    @classmethod
+    def state_dir_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(
+                f"{value} exists and is not a directory: point state_dir at a folder"
+                " (a missing one is created)"
+            )
+        return value
+
 
 class IntervalSchedule(_Strict):
     interval: str
@@ -485,6 +495,22 @@ def config_path(explicit: str | Path | None = None) -> tuple[Path, bool]:
     return Path(DEFAULT_CONFIG_FILE), False
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (YAML keeps the last, silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (line {mark.line + 1}): keep one", mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(explicit: str | Path | None = None) -> Config:
     """Read and validate the config; a missing default file means all defaults."""
     path, named = config_path(explicit)
@@ -493,7 +519,7 @@ def load_config(explicit: str | Path | None = None) -> Config:
             raise ConfigError(f"{path}: config file not found")
         return Config()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
     except yaml.YAMLError as exc:

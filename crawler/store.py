@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import urllib3
 
-from crawler.config import SearchConfig
+from crawler.config import ConfigError, SearchConfig
 from crawler.redact import redact_credentials
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,18 @@ class Credentials:
         cls, env: Mapping[str, str] | None = None, prefix: str = "NEWSWATCH_SEARCH"
     ) -> Credentials:
         env = os.environ if env is None else env
+        ca_certs = env.get(f"{prefix}_CA") or None
+        if ca_certs and not os.path.isfile(ca_certs):
+            # Checked here, or the TLS layer's error reads as "engine unreachable".
+            raise ConfigError(
+                f"{prefix}_CA: CA bundle {ca_certs!r} is not a file; point it at a PEM file"
+                " or unset it to use the system's CAs"
+            )
         return cls(
             api_key=env.get(f"{prefix}_API_KEY") or None,
             user=env.get(f"{prefix}_USER") or None,
             password=env.get(f"{prefix}_PASSWORD") or None,
-            ca_certs=env.get(f"{prefix}_CA") or None,
+            ca_certs=ca_certs,
         )
 
     def headers(self) -> dict[str, str]:

@@ -203,3 +203,23 @@ def test_an_smtp_user_needs_a_password_variable() -> None:
     mail |= {"to": ["b@example.org"], "username_env": "SMTP_USER"}
     message = problem({"notifiers": {"mail": mail}})
     assert "notifiers.mail: username_env needs password_env" in message
+
+
+def test_a_key_given_twice_is_an_error_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "crawl:\n  min_relevance: 1\n  min_relevance: 3\n")
+    with pytest.raises(ConfigError, match=r"duplicate key 'min_relevance' \(line 3\)"):
+        load_config(path)
+
+
+def test_state_dir_that_is_a_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    path = write(tmp_path, f"crawl:\n  state_dir: {tmp_path / 'state'}\n")
+    with pytest.raises(ConfigError, match=r"crawl\.state_dir.*not a directory"):
+        load_config(path)
+
+
+def test_a_missing_ca_bundle_is_named_not_reported_as_unreachable(tmp_path: Path) -> None:
+    from crawler.store import Credentials
+
+    with pytest.raises(ConfigError, match="NEWSWATCH_SEARCH_CA: CA bundle .* is not a file"):
+        Credentials.from_env({"NEWSWATCH_SEARCH_CA": str(tmp_path / "missing.pem")})
