@@ -23,6 +23,11 @@ _MARKER_RE = re.compile(f"({re.escape(HIGHLIGHT_PRE)}|{re.escape(HIGHLIGHT_POST)
 _WHITESPACE_RE = re.compile(r"\s+")
 # Long enough for a sentence or two of Korean around the matched words.
 SNIPPET_CHARS = 200
+# Crawled titles and outlet names are cut to this many characters (with "…") before
+# any channel sees them: real Korean headlines are under 150 characters; a page can
+# claim a 60,000-character title, which every channel would refuse or truncate blindly.
+TITLE_CHARS = 300
+ELLIPSIS = "…"
 # Follows the time of an article without a published date: it is when we first saw it.
 FIRST_SEEN_MARK = "(first seen)"
 
@@ -81,7 +86,7 @@ class Message:
     def headline(self) -> str:
         if self.digest:
             return f"[newswatch] {self.watch}: {len(self.items)} new articles"
-        return f"[newswatch] {self.watch}: {one_line(self.items[0].title)}"
+        return f"[newswatch] {self.watch}: {clip(one_line(self.items[0].title), TITLE_CHARS)}"
 
 
 def segments_from_highlight(fragments: list[str]) -> Segments:
@@ -111,6 +116,11 @@ def plain_snippet(text: str) -> Segments:
     """A snippet without highlights (when the match was on a field, not on words)."""
     flat = one_line(text)
     return ((flat[:SNIPPET_CHARS] + ("…" if len(flat) > SNIPPET_CHARS else ""), False),)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, or its first `limit` - 1 characters and "…" when it is longer."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + ELLIPSIS
 
 
 def one_line(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scheduler.alerts.message import Item, Message, Segments, one_line
+from scheduler.alerts.message import TITLE_CHARS, Item, Message, Segments, clip, one_line
 
 
 def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: str) -> str:
@@ -18,7 +18,22 @@ def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: 
 
 def meta_line(item: Item) -> str:
     """Outlet · timeline time in KST, "(first seen)" when undated (unescaped)."""
-    return f"{one_line(item.outlet or 'unknown outlet')} · {item.when}"
+    return f"{clip(one_line(item.outlet or 'unknown outlet'), TITLE_CHARS)} · {item.when}"
+
+
+def title_of(item: Item) -> str:
+    """The item's title on one line, at most TITLE_CHARS (unescaped)."""
+    return clip(one_line(item.title), TITLE_CHARS)
+
+
+def fit(head: str, tail: str, limit: int) -> str:
+    """`head` + `tail` in at most `limit` characters: the head (which holds the
+    link) is kept whole and the tail cut with "…"; a head that alone is too long
+    is cut itself (only a URL near its 2,083-character limit can do that)."""
+    if len(head) + len(tail) <= limit:
+        return head + tail
+    room = limit - len(head)
+    return head + clip(tail, room) if room > 1 else clip(head, limit)
 
 
 def shown_items(message: Message, limit: int) -> tuple[tuple[Item, ...], int]:
@@ -30,7 +45,7 @@ def text_body(message: Message) -> str:
     """The plain-text rendering (e-mail text part, webhook `text`)."""
     lines = [message.headline, ""]
     for item in message.items:
-        lines.append(one_line(item.title))
+        lines.append(title_of(item))
         lines.append(meta_line(item))
         lines.append(f"watch: {message.watch}")
         snippet = emphasize(item.snippet, lambda s: s, "«", "»")

@@ -21,6 +21,7 @@ from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
 from scheduler.alerts.watches import sync_watches
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 from scheduler.commands.setup_progress import reindex_progress
+from scheduler.terminal import printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,10 +109,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 0
     out.print(f"{total:,} articles match {escape(query)!r}")
     for rank, hit in enumerate(hits, 1):
-        meta = " · ".join(x for x in (hit.site_name, hit.published) if x)
+        meta = printable(" · ".join(x for x in (hit.site_name, hit.published) if x))
         out.print(f"\n[bold]{rank}. {_emphasis(hit.title)}[/]  [dim]{escape(meta)}[/]")
         out.print(f"   {_emphasis(hit.snippet)}")
-        out.print(f"   [blue]{escape(hit.url)}[/]")
+        out.print(f"   [blue]{escape(printable(hit.url))}[/]")
     return 0
 
 
@@ -119,13 +120,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     failed = 0
     for check in run_checks(args.config):
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-        out.print(f"{mark} {escape(check.name)}: {escape(check.detail)}")
+        out.print(f"{mark} {escape(check.name)}: {escape(printable(check.detail))}")
         failed += not check.ok
     return 1 if failed else 0
 
 
 def _emphasis(text: str) -> str:
-    return escape(text).replace(HIGHLIGHT_PRE, "[bold yellow]").replace(HIGHLIGHT_POST, "[/]")
+    """Crawled text with the engine's highlight markers as bold (scheduler.terminal)."""
+    marked = escape(printable(text))
+    return marked.replace(HIGHLIGHT_PRE, "[bold yellow]").replace(HIGHLIGHT_POST, "[/]")
 
 
 def _progress() -> Progress:

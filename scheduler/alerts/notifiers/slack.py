@@ -8,10 +8,12 @@ from scheduler.alerts.escape import escape_slack, safe_url
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers.base import Notifier
 from scheduler.alerts.notifiers.http import post_json
-from scheduler.alerts.render import emphasize, meta_line, shown_items
+from scheduler.alerts.render import emphasize, fit, meta_line, shown_items, title_of
 
 # Slack allows 50 blocks per message; one header, one block per item, one "more" line.
 MAX_ITEMS = 40
+# Slack's documented limit for a section's text.
+SECTION_CHARS = 3000
 
 
 def render(message: Message) -> dict[str, Any]:
@@ -35,12 +37,12 @@ def render(message: Message) -> dict[str, Any]:
 
 
 def _item(item: Item, message: Message) -> str:
-    title = escape_slack(item.title)
+    title = escape_slack(title_of(item))
     url = safe_url(item.url)
     heading = f"*<{url}|{title}>*" if url else f"*{title}*"
     snippet = emphasize(item.snippet, escape_slack, "*", "*")
     meta = f"{escape_slack(meta_line(item))} · watch: {escape_slack(message.watch)}"
-    return f"{heading}\n{meta}\n{snippet}"[:3000]  # Slack's limit per section text
+    return fit(f"{heading}\n", f"{meta}\n{snippet}", SECTION_CHARS)  # the link kept whole
 
 
 class SlackNotifier(Notifier):

@@ -8,7 +8,7 @@ from scheduler.alerts.escape import escape_html, safe_url
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers.base import Notifier
 from scheduler.alerts.notifiers.http import post_json
-from scheduler.alerts.render import emphasize, meta_line, shown_items
+from scheduler.alerts.render import emphasize, meta_line, shown_items, title_of
 
 API_BASE = "https://api.telegram.org"
 # Telegram's limit is 4,096 characters per message; 8 items with 400-character
@@ -36,7 +36,7 @@ def render(message: Message, chat_id: str) -> dict[str, Any]:
 
 
 def _item(item: Item) -> str:
-    title = escape_html(item.title)
+    title = escape_html(title_of(item))
     url = safe_url(item.url)
     heading = f'<a href="{escape_html(url)}">{title}</a>' if url else title
     snippet = emphasize(item.snippet, escape_html, "<b>", "</b>")

@@ -170,3 +170,33 @@ def test_item_times_come_from_the_documents_timeline_fields() -> None:
         datetime.fromisoformat(stamp),
     )
     assert format_timeline(None, None) == "date unknown"
+
+
+def test_a_60000_character_title_is_cut_to_each_channels_limit_keeping_the_link() -> None:
+    url = "https://news.example.kr/a/1"
+    huge = Item(
+        title="대구&" * 20_000,
+        url=url,
+        outlet="신문" * 30_000,
+        published=datetime(2018, 12, 19, 6, 27, tzinfo=UTC),
+        snippet=(("대구시가 " * 50, False),),
+    )
+    single, digest = message(huge), message(*[huge] * 20)
+    for msg in (single, digest):
+        for block in slack.render(msg)["blocks"]:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= slack.SECTION_CHARS
+        assert url in json.dumps(slack.render(msg))
+        payload = discord.render(msg)
+        assert len(payload["content"]) <= discord.CONTENT_CHARS
+        for embed in payload["embeds"]:
+            assert len(embed["title"]) <= discord.TITLE_CHARS and embed["title"].endswith("…")
+            assert len(embed["description"]) <= discord.DESCRIPTION_CHARS
+            assert embed["url"] == url
+        card = teams.render(msg)
+        assert len(json.dumps(card, ensure_ascii=False).encode()) <= teams.CARD_BYTES
+        assert url in json.dumps(card)
+        text = telegram.render(msg, "42")["text"]
+        assert len(text) <= telegram.MESSAGE_CHARS and url in text
+    section = slack.render(single)["blocks"][1]["text"]["text"]
+    assert section.startswith(f"*<{url}|") and "…" in section
