@@ -9,8 +9,8 @@ line per failed URL saying what happened and what to do, so Scrapy's own
 "Error downloading" records (each with a Twisted traceback, ~30 lines) are
 demoted to DEBUG and show only with `-v`.
 
-Every log line is bounded: BoundedLines, on each handler, cuts a message past
-MAX_LOG_CHARS (an exception's text can carry a whole page).
+Every log line is bounded: crawler.loglines.BoundedLines, on each handler,
+cuts a message past MAX_LOG_CHARS (an exception's text can carry a whole page).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
+
+from crawler.loglines import bound_log_lines
 
 
 class QuietLogFormatter(LogFormatter):
@@ -104,39 +106,3 @@ def quiet_repeated_errors() -> None:
         if not any(isinstance(f, DemoteRepeatedErrors) for f in logger.filters):
             logger.addFilter(DemoteRepeatedErrors(prefix))
     bound_log_lines()
-
-
-# 4,000 characters: room for a message naming two URLs at Scrapy's length limit
-# (2,083 each, URLLENGTH_LIMIT) with its advice; one record stays a screenful.
-MAX_LOG_CHARS = 4_000
-# What is kept of a longer message's exception text and traceback, each.
-MAX_TRACEBACK_CHARS = 8_000
-
-
-class BoundedLines(logging.Filter):
-    """Cut a record's message past `limit` characters, saying how much was cut."""
-
-    def __init__(self, limit: int = MAX_LOG_CHARS) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if len(message) > self.limit:
-            record.msg = f"{message[: self.limit]}… ({len(message) - self.limit} characters cut)"
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            text = logging.Formatter().formatException(record.exc_info)
-            if len(text) > MAX_TRACEBACK_CHARS:
-                half = MAX_TRACEBACK_CHARS // 2
-                record.exc_text = (
-                    f"{text[:half]}\n… ({len(text) - 2 * half} characters cut) …\n{text[-half:]}"
-                )
-        return True
-
-
-def bound_log_lines() -> None:
-    """Install BoundedLines on every handler of the root logger, once each."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, BoundedLines) for f in handler.filters):
-            handler.addFilter(BoundedLines())

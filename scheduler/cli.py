@@ -15,6 +15,7 @@ from importlib import metadata
 from crawler.config import ConfigError
 from crawler.index_setup import SetupError
 from crawler.local_state import StateError
+from crawler.loglines import bound_log_lines
 from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
 from scheduler.commands import (
@@ -104,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # On the handler too: Scrapy resets logger levels while it starts a crawl.
     for handler_ in logging.root.handlers:
         handler_.setLevel(level)
+    bound_log_lines()  # no record longer than a screenful (crawler.loglines)
     # Our own retry messages say what failed; urllib3's per-attempt warnings only repeat it.
     # The clients log every non-2xx answer, expected 404s included; the adapter
     # raises or reports the ones that matter.

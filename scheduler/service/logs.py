@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from crawler.loglines import BoundedLines
+
 # Attributes every LogRecord has; anything else was passed with `extra=` and is
 # emitted as its own JSON field (run_id, source, status, ...).
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -23,7 +25,8 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            # exc_text: the traceback as BoundedLines cut it, when it was too long.
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -59,5 +62,6 @@ def configure_logging(fmt: str, *, verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(_QuietThirdParty())
+    handler.addFilter(BoundedLines())  # no record longer than a screenful
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -6,7 +6,8 @@ import io
 import logging
 from typing import Any
 
-from crawler.logformatter import MAX_LOG_CHARS, BoundedLines, QuietLogFormatter
+from crawler.logformatter import QuietLogFormatter
+from crawler.loglines import MAX_LOG_CHARS, BoundedLines
 
 
 class FakeItem:
