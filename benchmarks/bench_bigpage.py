@@ -30,50 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.fixture_site import Route  # noqa: E402
-from tests.hostile_site import HostileSite, urlset  # noqa: E402
+from tests.hostile_site import HostileSite, big_head_page, big_text_page, urlset  # noqa: E402
 
 TARGET_BYTES = 400 * 1024 * 1024
-BIG_TEXT_BYTES = 8_500_000
-BIG_HEAD_BYTES = 8_800_000
-LEAD = (
-    "대구시는 스마트시티 협력을 위해 중국 항저우 알리바바 본사를 방문해 시티브레인 교통 사업을"
-    " 살펴보고 업무협약 체결을 논의했다고 밝혔다."
-)
-
-
-def korean_words(rng: random.Random, count: int) -> str:
-    """Random two-to-four-syllable Hangul words: text whose shingles do not repeat."""
-    words = (
-        "".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(rng.randint(2, 4)))
-        for _ in range(count)
-    )
-    return " ".join(words)
-
-
-def big_text_page(rng: random.Random) -> bytes:
-    paragraphs = [f"<p>{LEAD}</p>"]
-    size = 0
-    while size < BIG_TEXT_BYTES:
-        paragraph = f"<p>{korean_words(rng, 60)}.</p>\n"
-        paragraphs.append(paragraph)
-        size += len(paragraph.encode())
-    body = "".join(paragraphs)
-    return page("<title>대구시 스마트시티 협력</title>", f"<article>{body}</article>")
-
-
-def big_head_page(rng: random.Random) -> bytes:
-    script = "var data = %s;" % ("[" + ",".join(str(rng.random()) for _ in range(20_000)) + "]")
-    scripts = []
-    while sum(map(len, scripts)) < BIG_HEAD_BYTES:
-        scripts.append(f"<script>{script}</script>\n")
-    body = "".join(f"<p>{LEAD} {korean_words(rng, 40)}.</p>" for _ in range(8))
-    title = "<title>대구시 항저우 방문</title>"
-    return page(title + "".join(scripts), f"<article><h1>대구시 항저우 방문</h1>{body}</article>")
-
-
-def page(head: str, body: str) -> bytes:
-    html = f'<!doctype html><html lang="ko"><head><meta charset="utf-8">{head}</head>'
-    return f"{html}<body>{body}</body></html>".encode()
 
 
 def main() -> None:

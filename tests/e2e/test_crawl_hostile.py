@@ -7,15 +7,23 @@ count the crawl summary names for it, and a bound on what the trap could cost
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from typing import Any
 
 from crawler.store import SearchStore
 from tests.e2e.conftest import Workspace
-from tests.e2e.test_crawl_faults import summary
+from tests.e2e.test_crawl_faults import run_measured, summary
 from tests.fixture_site import Route, gzip_bomb
-from tests.hostile_site import HostileSite, sitemap_index, urlset, xml
+from tests.hostile_site import (
+    HostileSite,
+    big_head_page,
+    big_text_page,
+    sitemap_index,
+    urlset,
+    xml,
+)
 
 MAX_PAGE_BYTES = 1024 * 1024
 
@@ -198,3 +206,32 @@ def test_redirect_loops_long_chains_and_long_links_are_counted_and_lines_bounded
     longest = max(map(len, (result.stdout + result.stderr).splitlines()))
     assert longest < 10_000, longest
     assert elapsed < 60, elapsed
+
+
+# The crawl process's peak over both oversized pages (issue 15's target; measured
+# 247 MiB, was 1,055 MiB: see make bench-bigpage).
+BIG_PAGE_PEAK_BYTES = 400 * 1024 * 1024
+
+
+def test_oversized_pages_are_extracted_in_bounded_memory(
+    workspace: Workspace, ready_store: SearchStore
+) -> None:
+    rng = random.Random(15)
+    pages = {"/big.html": big_text_page(rng), "/bighead.html": big_head_page(rng)}
+
+    def route(path: str, site_url: str) -> Route | None:
+        if path == "/sitemap.xml":
+            return urlset([site_url + p for p in pages])
+        return Route(200, pages[path], {"content-type": "text/html"}) if path in pages else None
+
+    with HostileSite(route) as site:
+        workspace.write_config(
+            [{"name": "big", "type": "sitemap", "urls": [f"{site.url}/sitemap.xml"]}],
+            crawl={"allow_hosts": ["127.0.0.1"], "state_dir": str(workspace.root / "state")},
+        )
+        result, peak_rss = run_measured(workspace, "crawl")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    figures = summary(result.stdout)
+    assert (figures["fetched"], figures["extracted"], figures["new"]) == (2, 2, 2), result.stdout
+    assert "skipped:no_text" not in figures, result.stdout  # the body after the big head
+    assert peak_rss < BIG_PAGE_PEAK_BYTES, f"peak RSS {peak_rss / 2**20:.0f} MiB"
