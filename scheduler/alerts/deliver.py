@@ -1,11 +1,15 @@
-"""Send the queued deliveries that are due, recording each result right after it happens.
+"""Send the queued deliveries that are due, recording each attempt before it and its answer after.
 
-At-least-once with a stable key: a delivery is marked `sent` only after its
-channel accepted it, in a small batch written within a second (`ResultLog`),
-so a killed process can repeat at most that batch, with the same keys
-(webhook `Idempotency-Key`, e-mail Message-ID). Due deliveries are found by
-search and then re-read by id (real time), so a result written moments ago
-but not yet searchable is never sent twice.
+Each attempt is recorded (`sending`, see attempts.py) before the channel gets
+the message, and a killed process leaves it there. For the webhook, whose
+`Idempotency-Key` lets the receiver drop a repeat, the attempts are recorded
+in one bulk request per sweep and the answers in small batches written within
+a second (`ResultLog`): a crash re-sends at most that batch, with the same
+keys. For channels without such a key (Slack, Discord, Teams, Telegram,
+e-mail) the attempt and the answer are each written at once, one message at a
+time, and an interrupted attempt becomes `uncertain` instead of being sent
+twice. Due deliveries are found by search and then re-read by id (real time),
+so a result written moments ago but not yet searchable is never sent twice.
 
 Failures are retried with exponential backoff, forever: a channel that stays
 down keeps its deliveries queued (`newswatch alerts history` shows them with
@@ -25,6 +29,7 @@ from typing import Any
 from crawler.config import Config
 from crawler.store import SearchStore
 from scheduler.alerts import records
+from scheduler.alerts.attempts import attempt_fields, claim, is_idempotent, recover_interrupted
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers import DeliveryError, Notifier, build_notifier
 
@@ -50,6 +55,9 @@ class DeliveryCounts:
     sent: int = 0
     failed: int = 0
     deferred: int = 0  # due, but their channel just failed in this sweep
+    # Interrupted attempts found by this sweep on channels without an idempotency key:
+    # they may have arrived, so they wait for an operator (`newswatch alerts resend`).
+    uncertain: int = 0
 
 
 class ResultLog:
@@ -78,6 +86,11 @@ class ResultLog:
         ):
             self.flush()
 
+    def record_now(self, key: str, fields: dict[str, Any]) -> None:
+        """Write these fields (and any batched results) before going on."""
+        self.pending[key] = fields
+        self.flush()
+
     def flush(self) -> None:
         if self.pending:
             records.update_each(self.store, self.pending)
@@ -92,32 +105,48 @@ def deliver_due(
     env: Mapping[str, str] | None = None,
 ) -> DeliveryCounts:
     counts = DeliveryCounts()
-    keys = [hit["_id"] for hit in records.search_records(store, _due_query(now, settings))]
-    current = records.get_records(store, keys)
+    requeued, counts.uncertain = recover_interrupted(store, config, now)
+    if requeued:
+        records.refresh(store)  # the requeued attempts are due now
+    due = _due_records(store, now, settings)
+    keyed = {key for key, record in due.items() if is_idempotent(config, str(record["notifier"]))}
+    claim(store, keyed)
     down: set[str] = set()
     notifiers: dict[str, Notifier] = {}
     results = ResultLog(store)
     try:
-        for key in keys:
-            record = current.get(key)
-            if record is None or not _still_due(record, now):
-                continue  # sent or rescheduled since the search's snapshot
+        for key, record in due.items():
             name = str(record["notifier"])
             if name in down:
                 counts.deferred += 1
+                if key in keyed:
+                    results.add(key, {"status": "queued"})  # claimed above, not attempted
                 continue
+            if key not in keyed:
+                results.record_now(key, attempt_fields())
             try:
                 _send(config, notifiers, name, message_from_record(key, record), env)
             except Exception as exc:  # any failure, our bugs included, keeps the message queued
                 results.add(key, _failure(key, record, exc, now, settings))
                 down.add(name)
                 counts.failed += 1
-                continue
-            results.add(key, _success(record))
-            counts.sent += 1
+            else:
+                results.add(key, _success(record))
+                counts.sent += 1
+            if key not in keyed:
+                results.flush()  # without a key, an unrecorded answer would make it uncertain
     finally:
         results.flush()  # also when interrupted: what was sent is recorded as sent
     return counts
+
+
+def _due_records(
+    store: SearchStore, now: datetime, settings: RetrySettings
+) -> dict[str, dict[str, Any]]:
+    keys = [hit["_id"] for hit in records.search_records(store, _due_query(now, settings))]
+    current = records.get_records(store, keys)
+    # Not due any more: sent or rescheduled since the search's snapshot.
+    return {key: current[key] for key in keys if key in current and _still_due(current[key], now)}
 
 
 def _success(record: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +204,7 @@ def _failure(
     next_attempt = now + settings.delay(attempts, retry_after)
     log.warning("delivery %s failed (attempt %d, next %s): %s", key, attempts, next_attempt, exc)
     return {
+        "status": "queued",
         "attempts": attempts,
         "last_error": str(exc)[:1000],
         "next_attempt": next_attempt.isoformat(),

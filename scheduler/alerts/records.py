@@ -5,7 +5,9 @@ harmless and "create" (fails with 409 when the record exists) is how the
 sweep claims a (watch, story) exactly once, even after a crash.
 
 Record types (`record_type`):
-- `delivery`: one message to one notifier; `status` queued → sent (or
+- `delivery`: one message to one notifier; `status` queued → sending → sent
+  (queued again after a failure; `uncertain` when a crash interrupted the
+  send on a channel without an idempotency key, see attempts.py; or
   digest_pending → digested for digest watches; their digest is a delivery
   itself). Its `_id` is the dedup key sent with the message.
 - `match`: one per (watch, story); its existence means "already alerted".

@@ -56,7 +56,7 @@ class SweepReport:
         """Whether the sweep changed anything a person would want a log line about."""
         m, d = self.matching, self.delivery
         counts = (m.articles_percolated, m.alerts, self.digests, d.sent, d.failed, d.deferred)
-        return any(counts) or (self.watches is not None and self.watches.changed)
+        return any(counts) or d.uncertain > 0 or (self.watches is not None and self.watches.changed)
 
     def summary(self) -> str:
         if self.skipped:
@@ -67,6 +67,7 @@ class SweepReport:
             f"({m.articles_in_window} in window), {m.matches} matches, {m.alerts} new alerts, "
             f"{m.repeats} repeats of alerted stories, {self.digests} digests; "
             f"sent {d.sent}, failed {d.failed} (queued for retry), deferred {d.deferred}"
+            + (f", uncertain {d.uncertain} (not re-sent)" if d.uncertain else "")
         )
 
 

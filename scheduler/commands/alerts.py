@@ -1,4 +1,4 @@
-"""`newswatch alerts list | test WATCH | history | sweep`."""
+"""`newswatch alerts list | test WATCH | history | sweep | resend (KEY ... | --uncertain)`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 from rich.markup import escape
 
 from crawler.config import Config
-from scheduler.alerts import AlertsNotReady, run_sweep
+from scheduler.alerts import AlertsNotReady, SweepReport, run_sweep
+from scheduler.alerts.attempts import NotResendable, requeue_uncertain
 from scheduler.alerts.message import Segments, format_timeline
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
 from scheduler.alerts.records import ALERTS_ALIAS
@@ -25,11 +26,13 @@ from scheduler.commands.common import (
     out,
 )
 
-STATUSES = ("queued", "sent", "digest_pending", "digested", "logged")
+STATUSES = ("queued", "sending", "sent", "uncertain", "digest_pending", "digested", "logged")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("alerts", help="watches and notifications: list, test, history, sweep")
+    p = sub.add_parser(
+        "alerts", help="watches and notifications: list, test, history, sweep, resend"
+    )
     alerts = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
 
     q = alerts.add_parser("list", help="the configured watches and their delivery counts")
@@ -51,6 +54,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     q = alerts.add_parser("sweep", help="percolate new articles and send due notifications now")
     q.set_defaults(handler=cmd_sweep)
+
+    q = alerts.add_parser(
+        "resend", help="send uncertain notifications again (a crash hid whether they arrived)"
+    )
+    q.add_argument("keys", metavar="KEY", nargs="*", help="delivery keys from `alerts history`")
+    q.add_argument("--uncertain", action="store_true", help="every uncertain notification")
+    q.set_defaults(handler=cmd_resend)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -149,6 +159,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         if row.get("status") == "queued" and row.get("last_error"):
             retry = kst(datetime.fromisoformat(row["next_attempt"]))
             detail += f"\n[red]{escape(str(row['last_error']))}[/] (next try {retry} KST)"
+        elif row.get("status") == "uncertain":
+            detail += f"\n[yellow]{escape(str(row.get('last_error') or ''))}; not re-sent[/]"
         table.add_row(
             kst(datetime.fromisoformat(row["created"])),
             f"{escape(str(row['watch']))}\n[dim]{escape(str(row['notifier']))}[/]",
@@ -157,7 +169,16 @@ def cmd_history(args: argparse.Namespace) -> int:
             detail,
         )
     out.print(table if rows else "no notifications yet")
+    _print_resend_hints([row for row in rows if row.get("status") == "uncertain"])
     return 0
+
+
+def _print_resend_hints(uncertain: list[dict[str, Any]]) -> None:
+    """One command per uncertain row, on a line of its own so the key is never folded."""
+    if uncertain:
+        out.print("\nuncertain: the channel may show it already; to send it again:")
+    for row in uncertain:
+        out.print(f"  newswatch alerts resend {escape(str(row['key']))}", soft_wrap=True)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -170,6 +191,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
+    return _report_sweep(report)
+
+
+def _report_sweep(report: SweepReport) -> int:
     out.print(escape(report.summary()))
     if report.watches is not None and report.watches.changed:
         out.print(escape(report.watches.summary()))
@@ -180,5 +205,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             " queued, retried by the next sweep (reasons: `newswatch alerts history`;"
             " `newswatch doctor` checks the notifiers' secrets)"
         )
+    if report.delivery.uncertain:
+        error(
+            f"{report.delivery.uncertain} alert delivery attempts were interrupted by a crash"
+            " on channels without an idempotency key: they may have arrived and are not"
+            " re-sent (`newswatch alerts history --status uncertain`;"
+            " `newswatch alerts resend KEY` or `--uncertain` sends them again)"
+        )
+    return 1 if undelivered or report.delivery.uncertain else 0
+
+
+def cmd_resend(args: argparse.Namespace) -> int:
+    if bool(args.keys) == args.uncertain:
+        raise UsageError("give the keys of the deliveries to re-send (KEY ...) or --uncertain")
+    config = config_of(args)
+    store = connect(config)
+    try:
+        try:
+            keys = requeue_uncertain(store, args.keys or None, datetime.now(UTC))
+        except NotResendable as exc:
+            raise UsageError(str(exc)) from None
+        if not keys:
+            out.print("no uncertain notifications")
+            return 0
+        out.print(f"requeued {len(keys)} uncertain notification(s): {escape(', '.join(keys))}")
+        report = run_sweep(store, config, config.crawl.state_dir)
+    except AlertsNotReady as exc:
+        error(str(exc))
         return 1
-    return 0
+    finally:
+        store.close()
+    if report.skipped:
+        out.print("another sweep is running (the service?): its next sweep sends them")
+        return 0
+    return _report_sweep(report)

@@ -4,7 +4,7 @@ each crawl, and source-health flags sent through the configured channels.
 A sweep or a notification that fails is logged and retried by the next tick;
 it never stops the timetable. An unreachable engine is told once, when the
 outage starts and ends (EngineOutage); a missing alias once until it exists.
-Each sweep's deliveries (sent, failed, deferred) and the queue left behind go
+Each sweep's deliveries (sent, failed, deferred, uncertain) and the queue left behind go
 to the service's metrics.
 """
 
@@ -96,7 +96,7 @@ class AlertSweeper:
         if self._metrics is None or report.skipped:
             return
         d = report.delivery
-        self._metrics.observe_deliveries(d.sent, d.failed, d.deferred, queued)
+        self._metrics.observe_deliveries(d.sent, d.failed, d.deferred, d.uncertain, queued)
 
     def notify_flag(self, flag: SourceFlag) -> None:
         """Tell the `crawl.health_notify` channels that a source went stale/failing or recovered."""

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # Run durations from a feed's 2 s to the 30 min default timeout.
 DURATION_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
-DELIVERY_RESULTS = ("sent", "failed", "deferred")
+DELIVERY_RESULTS = ("sent", "failed", "deferred", "uncertain")
 
 
 class ServiceMetrics:
@@ -71,7 +71,8 @@ class ServiceMetrics:
         self.deliveries = Counter(
             "newswatch_alert_deliveries",
             "Alert deliveries tried by the service's sweeps: sent, failed (queued for a retry), "
-            "deferred (its channel failed earlier in the same sweep)",
+            "deferred (its channel failed earlier in the same sweep), uncertain (an attempt "
+            "interrupted by a crash on a channel without an idempotency key: not re-sent)",
             ["result"],
             registry=r,
         )
@@ -83,8 +84,11 @@ class ServiceMetrics:
             registry=r,
         )
 
-    def observe_deliveries(self, sent: int, failed: int, deferred: int, queued: int) -> None:
-        for result, count in zip(DELIVERY_RESULTS, (sent, failed, deferred), strict=True):
+    def observe_deliveries(
+        self, sent: int, failed: int, deferred: int, uncertain: int, queued: int
+    ) -> None:
+        counts = (sent, failed, deferred, uncertain)
+        for result, count in zip(DELIVERY_RESULTS, counts, strict=True):
             self.deliveries.labels(result).inc(count)
         self.queued.set(queued)
 

@@ -29,6 +29,9 @@ class DeliveryError(Exception):
 
 class Notifier(ABC):
     channel: str = ""
+    # True when the receiver can drop a repeated message by its key (the webhook's
+    # Idempotency-Key): only then is a send interrupted by a crash re-sent by itself.
+    idempotent: bool = False
 
     def __init__(
         self, name: str, settings: NotifierConfig, env: Mapping[str, str] | None = None

@@ -56,6 +56,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 class WebhookNotifier(Notifier):
     channel = "webhook"
+    idempotent = True
 
     def send(self, message: Message) -> None:
         url = self.target_url()
