@@ -48,6 +48,7 @@ def test_service_crawls_then_alerts_once_per_story(
     assert status == 200
     assert 'newswatch_alert_deliveries_total{result="sent"} 1.0' in body, body
     assert 'newswatch_alert_deliveries_total{result="failed"} 0.0' in body
+    assert 'newswatch_alert_deliveries_total{result="uncertain"} 0.0' in body
     assert "newswatch_alert_deliveries_queued 0.0" in body
     # Quiet when idle: the sweeps that found nothing (every 10 s) wrote no line.
     sweeps = [line for line in service.log().splitlines() if "alert sweep:" in line]
