@@ -221,5 +221,5 @@ def test_state_dir_that_is_a_file_is_named(tmp_path: Path) -> None:
 def test_a_missing_ca_bundle_is_named_not_reported_as_unreachable(tmp_path: Path) -> None:
     from crawler.store import Credentials
 
-    with pytest.raises(ConfigError, match="NEWSWATCH_SEARCH_CA: CA bundle .* is not a file"):
+    with pytest.raises(ConfigError, match=r"NEWSWATCH_SEARCH_CA: CA bundle .* is not a file"):
         Credentials.from_env({"NEWSWATCH_SEARCH_CA": str(tmp_path / "missing.pem")})
