@@ -160,4 +160,4 @@ def test_bash_completion_completes_a_subcommand(
         ' echo "${COMPREPLY[@]}"'
     )
     result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
-    assert result.stdout.split() == ["list", "test", "history", "sweep"], result.stderr
+    assert result.stdout.split() == ["list", "test", "history", "sweep", "resend"], result.stderr
