@@ -123,7 +123,7 @@ def test_each_source_runs_on_schedule_one_at_a_time(
         assert expected - 2 <= len(done) + skipped <= expected + 1, done
         assert len(done) >= expected // 2, done
         bad = [
-            (r.status, r.exit_code, r.last_error)
+            (r.status, r.exit_code, r.last_error, r.errors_by_kind, r.counts)
             for r in done
             if r.status not in ("ok", "interrupted")
         ]
