@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +41,15 @@ SUMMARY_FIELDS = (
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("extract", help="extract one saved page and print the normalized article")
-    p.add_argument("file", type=Path, metavar="FILE.html")
+    p.add_argument("file", type=Path, metavar="FILE.html", help="the saved page, or - for stdin")
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
-    p.add_argument("--json", action="store_true", help="print the article as JSON")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the article as indented JSON")
+    shape.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print the article as one JSON line (what `newswatch index` reads)",
+    )
     p.add_argument(
         "--fetched",
         help="fetch time (ISO 8601) that relative dates such as '3시간 전' count from; "
@@ -55,10 +62,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     fetched = parse_fetched(args.fetched)
     if not args.url.startswith(("http://", "https://")):
         raise UsageError(f"--url must be an http(s) URL, got {args.url!r}")
-    try:
-        body = args.file.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from None
+    body = read_page(args.file)
     config = config_of(args)
     try:
         # The crawl's normalization too, so the canonical URL and id are the ones it indexes.
@@ -67,11 +71,24 @@ def cmd_extract(args: argparse.Namespace) -> int:
         error(f"{args.file}: {exc}")
         return 1
     article = Tagger.from_config(config).tag(article)
-    if args.json:
+    if args.jsonl:
+        # Plain print, not rich: one line per article, nothing wrapped or styled.
+        print(json.dumps(article.to_document(), ensure_ascii=False))
+    elif args.json:
         out.print_json(json.dumps(article.to_document(), ensure_ascii=False))
     else:
         print_summary(article)
     return 0
+
+
+def read_page(path: Path) -> bytes:
+    """The page's bytes from a file, or from standard input for `-`."""
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def parse_fetched(value: str | None) -> datetime:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.models import document_id
 from crawler.store import SearchStore
 from scheduler.cli import main
 
@@ -84,3 +85,36 @@ def test_doctor_reports_a_healthy_installation(
 def test_doctor_fails_before_setup(store: SearchStore, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor"]) == 1
     assert "run `newswatch setup`" in capsys.readouterr().out
+
+
+def test_extract_jsonl_from_stdin_round_trips_through_index(
+    ready_store: SearchStore,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    paragraphs = "".join(
+        f"<p>대구시와 항저우시가 {i}번째 스마트시티 협력 사업을 논의했다고 밝혔다.</p>"
+        for i in range(6)
+    )
+    page = f"""<html><head><title>대구·항저우 스마트시티 협력</title>
+    <meta property="article:published_time" content="2024-03-01T09:00:00+09:00">
+    </head><body><h1>대구·항저우 스마트시티 협력</h1>
+    <article>{paragraphs}</article></body></html>"""
+    stdin = tmp_path / "page.html"
+    stdin.write_bytes(page.encode("utf-8"))
+    url = "https://news.example/daegu-hangzhou?utm_source=feed"
+    with stdin.open("rb") as handle:
+        monkeypatch.setattr("sys.stdin", type("Stdin", (), {"buffer": handle})())
+        assert main(["extract", "-", "--url", url, "--jsonl"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1  # one article, one line: what `index` reads
+    document = json.loads(lines[0])
+    assert document["title"] == "대구·항저우 스마트시티 협력"
+    path = tmp_path / "extracted.jsonl"
+    path.write_text(lines[0] + "\n", encoding="utf-8")
+    assert main(["index", str(path)]) == 0
+    assert count(ready_store) == 1
+    doc_id = document_id(document["canonical_url"])
+    indexed = ready_store.request("GET", f"/newswatch-articles/_doc/{doc_id}")
+    assert indexed["_source"]["published"] == "2024-03-01T09:00:00+09:00"
