@@ -52,8 +52,9 @@ SHORT_TEXT_CHARS = 200
 MIN_GENERIC_CHARS = 150
 # The rule's text "covers" trafilatura's when it holds 80 % of its units, and is
 # "mostly the same body" when half of its own units are in trafilatura's text.
-# Chosen on the corpus: right containers score 0.9-1.0 both ways, wrong ones
-# (a caption, a related list, a page-wide wrapper) under 0.4 one way or the other.
+# Measured on the corpus's 37 marker-rule containers (all right): 0.92-1.00 of
+# trafilatura's units are in theirs and 0.78-1.00 of theirs in trafilatura's; a
+# wrong element (a promo box, a related list, a teaser) shares next to nothing.
 COVERS = 0.8
 SAME_BODY = 0.5
 # A rule text that is inside trafilatura's replaces it when trafilatura's extra
@@ -121,7 +122,7 @@ def prefer_rule_text(own: str, generic: str) -> str:
         return own if len(own) > len(generic) else generic
     found = agreement(own, generic)
     if found.theirs_in_ours >= COVERS and found.ours_in_theirs >= SAME_BODY:
-        # Same body: the rule's cut, minus short lines trafilatura judged boilerplate.
+        # Same body: the rule's cut, minus the lines trafilatura judged boilerplate.
         return keep_shared_lines(own, generic)
     if found.ours_in_theirs >= COVERS and (
         missed_prose_chars(own, generic) < len(own) * MISSED_PROSE_SHARE
