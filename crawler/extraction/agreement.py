@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 __all__ = ["Agreement", "agreement", "is_korean", "keep_shared_lines", "missed_prose_chars"]
 
-# Hangul share of letters above which a text is compared as Korean.
+# Hangul share of letters above which a text is Korean (compared as Korean here;
+# lang "ko" for a page that declares no language, fields.choose_lang).
 KOREAN_SHARE = 0.3
 # Only the first 20,000 characters are compared: enough to tell two bodies
 # apart, and it bounds the cost on book-length pages.

@@ -240,7 +240,7 @@ def page_to_article(
     fast = elements > FAST_TEXT_ABOVE_ELEMENTS
     text, container, text_flags = choose_text(root, page, rule, url, fast=fast, oversized=oversized)
     text = drop_leading_title(text, title)
-    published, modified = choose_dates(root, page, rule, fetched, text)
+    published, modified = choose_dates(root, page, rule, fetched, text, oversized=oversized)
     repost = (
         detect_repost(text, container, url, byline.outlet, site_names) if kind == "blog" else None
     )

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author as trafilatura_author
 
-from crawler.extraction.agreement import agreement
+from crawler.extraction.agreement import agreement, is_korean
 from crawler.extraction.authors import Byline, looks_like_person, parse_byline
 from crawler.extraction.metadata import (
     META_AUTHOR,
@@ -38,8 +38,6 @@ __all__ = [
     "choose_title",
 ]
 
-# Hangul share of letters above which an unlabelled page is Korean.
-_KOREAN_SHARE = 0.3
 # Half of a visible headline's words (Korean: character pairs) must be in the
 # declared title; the declared one often adds the outlet's name or a kicker.
 TITLE_AGREEMENT = 0.5
@@ -170,9 +168,7 @@ def choose_lang(root: HtmlElement, page: PageMeta, text: str) -> str | None:
     raw = first_text((page.lang, page.first(META_LANG), ld_text(page.ld("inLanguage"))))
     if raw:
         return raw.replace("_", "-").split("-")[0].lower() or None
-    letters = [c for c in text[:2000] if c.isalpha()]
-    hangul = sum(1 for c in letters if "가" <= c <= "힣")
-    return "ko" if letters and hangul / len(letters) > _KOREAN_SHARE else None
+    return "ko" if is_korean(text) else None
 
 
 def choose_image(page: PageMeta, url: str) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import islice
 
 import htmldate
 from lxml import etree
@@ -48,9 +47,6 @@ GENERIC_DATELINES = KOREAN_OUTLET.dateline
 # Compact timestamps that parse_date does not read: Brunch's og:regDate
 # "20240305143200" and Tistory's JSON-LD "20240328T22:14:37".
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})T?(\d{2}):?(\d{2}):?(\d{2})?$")
-# htmldate is skipped above 20,000 elements, where trafilatura is too
-# (article.MAX_ELEMENTS): its tree copy and text search grow with the page.
-LIBRARY_MAX_ELEMENTS = 20_000
 # htmldate's output: with a clock time when the page states one, else 00:00:00;
 # the offset when the page states one (naive times are Seoul's, as in dates.py).
 _LIBRARY_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -119,8 +115,13 @@ def same_day(first: datetime, second: datetime) -> bool:
     return first.astimezone(SEOUL).date() == second.astimezone(SEOUL).date()
 
 
-def library_date(root: HtmlElement, fetched: datetime, *, extensive: bool) -> datetime | None:
+def library_date(
+    root: HtmlElement | None, fetched: datetime, *, extensive: bool
+) -> datetime | None:
     """htmldate's publication date (what plain trafilatura reports), or None.
+
+    `root` is None on oversized pages (article.MAX_ELEMENTS, where trafilatura is
+    skipped too): htmldate deep-copies the tree, 2 s on a 300,000-element page.
 
     htmldate deep-copies a tree it is given before pruning it, so `root`
     stays intact. `extensive` adds its free-text search (trafilatura's
@@ -128,8 +129,8 @@ def library_date(root: HtmlElement, fetched: datetime, *, extensive: bool) -> da
     elements only. Measured on the corpus: 4-9 ms a page, under a tenth of
     trafilatura's text extraction.
     """
-    if sum(1 for _ in islice(root.iter(), LIBRARY_MAX_ELEMENTS + 1)) > LIBRARY_MAX_ELEMENTS:
-        return None  # htmldate deep-copies the tree: 2 s on a 300,000-element page
+    if root is None:
+        return None
     latest = (fetched + MAX_AHEAD_OF_FETCH).strftime("%Y-%m-%d")
     try:
         raw = htmldate.find_date(
@@ -153,7 +154,7 @@ def title_candidates(page: PageMeta) -> list[str | None]:
 
 
 def story_library_date(
-    root: HtmlElement, text: str, fetched: datetime, *, extensive: bool
+    root: HtmlElement | None, text: str, fetched: datetime, *, extensive: bool
 ) -> datetime | None:
     """htmldate's date, unless it is a day the story's prose names.
 
@@ -176,7 +177,7 @@ def story_library_date(
 def settle_published(
     structured: list[datetime | None],
     visible: VisibleDates,
-    root: HtmlElement,
+    root: HtmlElement | None,
     text: str,
     fetched: datetime,
 ) -> datetime | None:
@@ -202,12 +203,22 @@ def settle_published(
 
 
 def choose_dates(
-    root: HtmlElement, page: PageMeta, rule: SiteRule | None, fetched: datetime, text: str
+    root: HtmlElement,
+    page: PageMeta,
+    rule: SiteRule | None,
+    fetched: datetime,
+    text: str,
+    *,
+    oversized: bool = False,
 ) -> tuple[datetime | None, datetime | None]:
-    """(published, modified); a modified time not after publication is dropped."""
+    """(published, modified); a modified time not after publication is dropped.
+
+    `oversized` (the caller counted the tree once) leaves htmldate out.
+    """
     published_c, modified_c = date_candidates(root, page, rule, fetched)
     visible = scan_visible_dates(root, title_candidates(page), text, fetched)
-    published = settle_published(published_c, visible, root, text, fetched)
+    library_root = None if oversized else root
+    published = settle_published(published_c, visible, library_root, text, fetched)
     modified = pick_precise([*modified_c, *visible.modified])
     if published is None:
         # A date in the article text is about the story unless labelled as the post's.
@@ -216,7 +227,7 @@ def choose_dates(
         )
         modified = modified or text_modified
     if published is None:
-        published = story_library_date(root, text, fetched, extensive=True)
+        published = story_library_date(library_root, text, fetched, extensive=True)
     if published is not None and modified is not None and modified <= published:
         modified = None
     return published, modified
