@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from crawler.config import SearchConfig
 from crawler.index_setup import run_setup
 from crawler.models import Article
 from crawler.store import SearchStore
-from tests.quiet_http import QuietHandler
+from tests.quiet_http import LoopbackServer, QuietHandler
 
 REPO = Path(__file__).resolve().parent.parent
 # A copy of the mission article (shared/mission/ beside the checkout), so a clone
@@ -93,7 +91,7 @@ def seed_article(seed_text: str) -> Article:
     )
 
 
-class RecordingServer:
+class RecordingServer(LoopbackServer):
     """A loopback HTTP server that records requests and answers from a handler function."""
 
     def __init__(self, respond: Any) -> None:
@@ -125,14 +123,4 @@ class RecordingServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> RecordingServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler)

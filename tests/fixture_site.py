@@ -33,11 +33,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-from tests.quiet_http import QuietHandler
+from tests.quiet_http import LoopbackServer, QuietHandler
 
 # How long /slow.html holds the connection before giving up by itself: longer than
 # any crawl timeout used in tests, short enough that a forgotten server stops.
@@ -97,7 +96,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FixtureSite:
+class FixtureSite(LoopbackServer):
     def __init__(
         self,
         articles: list[SiteArticle] | None = None,
@@ -145,19 +144,7 @@ class FixtureSite:
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FixtureSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler)
 
     def add(self, article: SiteArticle) -> None:
         with self.lock:
@@ -420,7 +407,7 @@ def _html(text: str) -> Route:
     return Route(200, text.encode(), {"content-type": "text/html; charset=utf-8"})
 
 
-class OutsideServer:
+class OutsideServer(LoopbackServer):
     """A server on 127.0.0.2 (port 0): an address crawls must refuse. Records every request."""
 
     def __init__(self, host: str = "127.0.0.2") -> None:
@@ -439,18 +426,7 @@ class OutsideServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> OutsideServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler, host)
 
     def requests(self) -> list[str]:
         with self.lock:

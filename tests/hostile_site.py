@@ -9,15 +9,14 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from http.server import ThreadingHTTPServer
 
 from tests.fixture_site import Route
-from tests.quiet_http import QuietHandler
+from tests.quiet_http import LoopbackServer, QuietHandler
 
 Router = Callable[[str, str], "Route | None"]
 
 
-class HostileSite:
+class HostileSite(LoopbackServer):
     def __init__(self, route: Router) -> None:
         self.hits: list[str] = []
         self.lock = threading.Lock()
@@ -39,18 +38,7 @@ class HostileSite:
                 self.end_headers()
                 self.wfile.write(answer.body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> HostileSite:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler)
 
     def fetched_paths(self) -> list[str]:
         with self.lock:
