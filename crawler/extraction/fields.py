@@ -96,10 +96,11 @@ def choose_title(
          page.title_tag)
     )  # fmt: skip
     title = clean_title(raw, site_names)
-    # CMSs swap quotes for look-alikes inside meta attributes (″ for "): where the
-    # visible headline is the same text with other quotes, it is what readers see.
+    # CMSs swap plain quotes for look-alikes inside meta attributes (″ for "), never
+    # the reverse: where the visible headline is the same text with plain quotes,
+    # it is what readers see.
     for seen in (clean_title(t, site_names) for t in (single_h1, page.title_tag)):
-        if title and seen and seen != title and fold_quotes(seen) == fold_quotes(title):
+        if title and seen and seen != title and fold_quotes(seen) == fold_quotes(title) == seen:
             return seen
     return title
 
