@@ -372,7 +372,8 @@ Source = Annotated[
 ]
 
 
-NotifierType = Literal["webhook", "slack", "discord", "teams", "email", "telegram"]
+# apprise: any service the apprise library knows (optional extra `newswatch[apprise]`).
+NotifierType = Literal["webhook", "slack", "discord", "teams", "email", "telegram", "apprise"]
 # Channels that post to one URL (given as `url`, or `url_env` when the URL is itself a secret).
 _URL_CHANNELS = frozenset({"webhook", "slack", "discord", "teams"})
 
@@ -409,6 +410,9 @@ class NotifierConfig(_Strict):
             raise ValueError("username_env needs password_env (SMTP logs in with both)")
         if self.type == "telegram" and not (self.token_env and self.chat_id):
             raise ValueError("a telegram notifier needs token_env and chat_id")
+        if self.type == "apprise" and (self.url or not self.url_env):
+            # Apprise URLs carry the service's token: only ever from the environment.
+            raise ValueError("an apprise notifier needs url_env (not url): its URL holds a token")
         if self.url is not None and not re.match(r"^https?://[^/\s]+", self.url):
             raise ValueError(f"url must be an http(s) URL, got {self.url!r}")
         return self
@@ -422,6 +426,15 @@ class WatchConfig(_Strict):
     # Cron (Asia/Seoul) of digest messages, e.g. "0 9 * * mon-fri"; required for mode digest.
     digest_schedule: str | None = None
     min_relevance: float | None = Field(default=None, ge=0)
+    # A new watch alerts on articles from its creation on; `backfill: 7d` reaches back that far.
+    backfill: str | None = None
+
+    @field_validator("backfill")
+    @classmethod
+    def _backfill_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_interval(value)
+        return value
 
     @model_validator(mode="after")
     def _query_and_schedule(self) -> WatchConfig:

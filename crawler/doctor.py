@@ -98,7 +98,8 @@ def check_notifier(name: str, settings: NotifierConfig, env: Mapping[str, str]) 
             " to this notifier fail and stay queued",
         )
     url = env.get(settings.url_env or "", "") if settings.url is None else settings.url
-    if url and not url.startswith(("http://", "https://")):
+    # An apprise URL names its service by scheme (json://, ntfy://, mailto://, ...).
+    if url and settings.type != "apprise" and not url.startswith(("http://", "https://")):
         return Check(f"notifier {name}", False, f"{settings.url_env} is not an http(s) URL")
     if not wanted:
         return Check(f"notifier {name}", True, f"{settings.type}: reads no secret")

@@ -80,3 +80,60 @@ def article_actions(
 ) -> Iterator[dict[str, Any]]:
     for article in articles:
         yield article.to_action(index)
+
+
+# `newswatch index` over documents the crawl made: what the crawl set is kept when the
+# loaded line leaves it empty. The story (story_id with its is_original flag) and the
+# source (with its kind) travel together; the first sighting is the earlier of the two;
+# the timeline fields are derived again as crawler.models.Article derives them.
+KEPT_WHEN_EMPTY = (
+    "published",
+    "original_outlet",
+    "original_url",
+    "site_name",
+    "author",
+    "section",
+)
+KEEP_CRAWLED_SCRIPT = """
+Map d = params.doc; Map s = ctx._source;
+if (d.story_id == null && s.story_id != null) {
+  d.story_id = s.story_id; d.is_original = s.is_original;
+}
+if (d.source == null && s.source != null) { d.source = s.source; d.kind = s.kind; }
+for (String f : params.keep) {
+  def v = d.get(f);
+  def old = s.get(f);
+  if ((v == null || v == '') && old != null && old != '') { d.put(f, old); }
+}
+if (s.first_seen != null && (d.first_seen == null
+    || ZonedDateTime.parse(s.first_seen).isBefore(ZonedDateTime.parse(d.first_seen)))) {
+  d.first_seen = s.first_seen;
+}
+if (d.published != null) { d.timeline_time = d.published; d.timeline_basis = 'published'; }
+else { d.timeline_time = d.first_seen; d.timeline_basis = 'first_seen'; }
+ctx._source = d;
+"""
+
+
+def keep_crawled_actions(
+    articles: Iterable[Article], index: str = ARTICLES_ALIAS
+) -> Iterator[dict[str, Any]]:
+    """Scripted upserts: a new document is created as is; an existing one keeps the fields
+    the crawl set wherever the article leaves them empty (see KEEP_CRAWLED_SCRIPT).
+
+    `scripted_upsert` runs the script on an empty source for a new document, so the
+    document travels once per action (as `params.doc`), not twice (doc and upsert).
+    """
+    for article in articles:
+        yield {
+            "_op_type": "update",
+            "_index": index,
+            "_id": article.id,
+            "scripted_upsert": True,
+            "upsert": {},
+            "script": {
+                "lang": "painless",
+                "source": KEEP_CRAWLED_SCRIPT,
+                "params": {"doc": article.to_document(), "keep": KEPT_WHEN_EMPTY},
+            },
+        }

@@ -79,6 +79,8 @@ class SiteArticle:
     # The page's rel=canonical href when it should differ from the article's URL
     # (e.g. the same path with tracking parameters); default: the URL itself.
     canonical: str | None = None
+    # A blog repost's source line: (outlet, URL of the original), "출처: 내일신문 [기사 원문]".
+    cites: tuple[str, str] | None = None
 
     @property
     def path(self) -> str:
@@ -103,6 +105,7 @@ class FixtureSite(LoopbackServer):
         name: str = "테스트일보",
         *,
         outside_url: str | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.name = name
         self.articles: list[SiteArticle] = list(articles or [])
@@ -144,7 +147,7 @@ class FixtureSite(LoopbackServer):
                 self.end_headers()
                 self.wfile.write(route.body)
 
-        self.listen(Handler)
+        self.listen(Handler, host)
 
     def add(self, article: SiteArticle) -> None:
         with self.lock:
@@ -323,6 +326,10 @@ class FixtureSite(LoopbackServer):
         paragraphs = '<p data-ke-size="size16">&nbsp;</p>'.join(
             f"<p>{html.escape(p)}</p>" for p in a.paragraphs
         )
+        if a.cites:
+            outlet, original = (html.escape(part) for part in a.cites)
+            paragraphs += f'<p>출처: {outlet} <a href="{original}">기사 원문 보기</a></p>'
+
         page = f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8">
 <title>{html.escape(a.title)}</title>

@@ -18,33 +18,28 @@ idempotent create, so a sweep that dies anywhere is simply repeated.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from crawler.config import Config, WatchConfig
+from crawler.config import Config
 from crawler.models import ARTICLES_ALIAS
 from crawler.store import SearchStore
 from scheduler.alerts import records
-from scheduler.alerts.message import Item, Segments, article_times
-from scheduler.alerts.percolate import ArticleDoc, Match, percolate
-from scheduler.alerts.snippet import cut_snippet, terms_pattern, watch_terms
+from scheduler.alerts.percolate import ArticleDoc, percolate
+from scheduler.alerts.queueing import (
+    NO_NOTIFIER,
+    MatchCounts,
+    QueueContext,
+    queue_matches,
+    story_key,
+)
+from scheduler.alerts.snippet import terms_pattern, watch_terms
+from scheduler.alerts.starts import ensure_starts, mark_backfilled
 
-NO_NOTIFIER = "-"
-
-
-@dataclass
-class MatchCounts:
-    articles_in_window: int = 0
-    articles_percolated: int = 0
-    matches: int = 0
-    alerts: int = 0
-    repeats: int = 0  # matches of a (watch, story) already alerted: syndicated copies, updates
-    deliveries: int = 0
-    percolate_seconds: float = 0.0
+__all__ = ["NO_NOTIFIER", "MatchCounts", "MatchSettings", "find_and_queue", "story_key"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +47,8 @@ class MatchSettings:
     # Two hours covers a crawl's bulk buffering and a short engine outage with
     # room to spare; a longer spool replay needs an indexing timestamp (see above).
     overlap: timedelta = timedelta(hours=2)
-    # With no checkpoint yet (first sweep), look back this far instead of
-    # alerting on the whole archive.
+    # With no checkpoint yet (first sweep), look back this far; what alerts is
+    # decided by each watch's start (starts.py), this only bounds the reading.
     first_lookback: timedelta = timedelta(hours=1)
     # Ids and hashes only, so a page of 1,000 is a few tens of KB.
     page_size: int = 1000
@@ -63,39 +58,102 @@ class MatchSettings:
 
 
 def find_and_queue(
-    store: SearchStore, config: Config, now: datetime, settings: MatchSettings, counts: MatchCounts
+    store: SearchStore,
+    config: Config,
+    now: datetime,
+    settings: MatchSettings,
+    counts: MatchCounts,
+    backfill: timedelta | None = None,
+) -> None:
+    """Percolate what is new since the checkpoint; then any backfill that is due.
+
+    `backfill` (from `alerts sweep --backfill`) re-reads, once, every article on
+    the timeline since `now - backfill` for all watches; a watch's own config
+    `backfill` is swept once, for that watch alone, when first seen.
+    """
+    starts = ensure_starts(store, config.watches, now)
+    ctx = QueueContext(
+        watches={w.name: w for w in config.watches},
+        patterns={w.name: terms_pattern(watch_terms(w.query)) for w in config.watches},
+        starts=starts,
+        load=lambda ids: _load(store, ids),
+        backfill_since=None if backfill is None else now - backfill,
+    )
+    _sweep_new(store, ctx, now, settings, counts)
+    if ctx.backfill_since is not None:
+        _sweep_backfill(store, ctx, ctx.backfill_since, None, now, settings, counts)
+    due = [ctx.watches[name] for name in sorted(starts.to_backfill)]
+    if due:
+        since = min(ctx.earliest(w) for w in due)
+        _sweep_backfill(store, ctx, since, [w.name for w in due], now, settings, counts)
+        mark_backfilled(store, [w.name for w in due], now)
+
+
+def _sweep_new(
+    store: SearchStore,
+    ctx: QueueContext,
+    now: datetime,
+    settings: MatchSettings,
+    counts: MatchCounts,
 ) -> None:
     checkpoint = records.read_checkpoint(store)
     start = checkpoint - settings.overlap if checkpoint else now - settings.first_lookback
     newest = checkpoint
-    watches = {w.name: w for w in config.watches}
-    patterns = {w.name: terms_pattern(watch_terms(w.query)) for w in config.watches}
-    for page in _pages(store, start, settings.page_size):
+    query = {"range": {"fetched": {"gte": start.isoformat()}}}
+    for page in _pages(store, query, "fetched", settings.page_size):
         counts.articles_in_window += len(page)
-        fresh = _unseen(store, page)
-        for begin in range(0, len(fresh), settings.percolate_batch):
-            docs = _load(store, fresh[begin : begin + settings.percolate_batch])
-            started = time.perf_counter()
-            matches = percolate(store, docs)
-            counts.percolate_seconds += time.perf_counter() - started
-            counts.articles_percolated += len(docs)
-            counts.matches += len(matches)
-            _queue(store, watches, patterns, matches, now, counts)
-            records.put_records(store, {records.seen_key(d.id): _seen(d, now) for d in docs})
+        _percolate_ids(store, ctx, _unseen(store, page), None, now, settings, counts)
         last = datetime.fromisoformat(page[-1]["_source"]["fetched"])
         newest = last if newest is None else max(newest, last)
     if newest is not None and newest != checkpoint:
         records.write_checkpoint(store, newest)
 
 
-def _pages(store: SearchStore, start: datetime, size: int) -> Iterator[list[dict[str, Any]]]:
-    """Pages of (id, fetched, content_hash), oldest first, via search_after."""
+def _sweep_backfill(
+    store: SearchStore,
+    ctx: QueueContext,
+    since: datetime,
+    watches: list[str] | None,
+    now: datetime,
+    settings: MatchSettings,
+    counts: MatchCounts,
+) -> None:
+    """Every article on the timeline since `since`, percolated again (seen or not)."""
+    query = {"range": {"timeline_time": {"gte": since.isoformat()}}}
+    for page in _pages(store, query, "timeline_time", settings.page_size):
+        counts.articles_in_window += len(page)
+        _percolate_ids(store, ctx, [h["_id"] for h in page], watches, now, settings, counts)
+
+
+def _percolate_ids(
+    store: SearchStore,
+    ctx: QueueContext,
+    ids: list[str],
+    watches: list[str] | None,
+    now: datetime,
+    settings: MatchSettings,
+    counts: MatchCounts,
+) -> None:
+    for begin in range(0, len(ids), settings.percolate_batch):
+        docs = _load(store, ids[begin : begin + settings.percolate_batch])
+        started = time.perf_counter()
+        matches = percolate(store, docs, watches)
+        counts.percolate_seconds += time.perf_counter() - started
+        counts.articles_percolated += len(docs)
+        queue_matches(store, ctx, matches, now, counts)
+        records.put_records(store, {records.seen_key(d.id): _seen(d, now) for d in docs})
+
+
+def _pages(
+    store: SearchStore, query: dict[str, Any], field: str, size: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of (id, fetched, content_hash), oldest `field` first, via search_after."""
     body: dict[str, Any] = {
         "size": size,
         "_source": ["fetched", "content_hash"],
-        "query": {"range": {"fetched": {"gte": start.isoformat()}}},
+        "query": query,
         # canonical_url breaks ties: the id is derived from it, and sorting on _id is disabled.
-        "sort": [{"fetched": "asc"}, {"canonical_url": "asc"}],
+        "sort": [{field: "asc"}, {"canonical_url": "asc"}],
     }
     while True:
         hits = store.request("POST", f"/{ARTICLES_ALIAS}/_search", body)["hits"]["hits"]
@@ -132,90 +190,5 @@ def _seen(doc: ArticleDoc, now: datetime) -> dict[str, Any]:
         "article_id": doc.id,
         "content_hash": doc.source.get("content_hash"),
         "fetched": doc.source.get("fetched"),
-        "created": now.isoformat(),
-    }
-
-
-def story_key(doc: ArticleDoc) -> str:
-    """Copies of one story share story_id; an article without one is its own story."""
-    return str(doc.source.get("story_id") or doc.id)
-
-
-def _queue(
-    store: SearchStore,
-    watches: dict[str, WatchConfig],
-    patterns: dict[str, re.Pattern[str] | None],
-    matches: list[Match],
-    now: datetime,
-    counts: MatchCounts,
-) -> None:
-    claims: dict[str, tuple[WatchConfig, Match]] = {}
-    for match in matches:
-        watch = watches.get(match.watch)
-        if watch is not None:  # a watch removed from the config but not yet synced
-            claims.setdefault(
-                records.match_key(watch.name, story_key(match.article)), (watch, match)
-            )
-    already = records.get_records(store, claims)
-    counts.repeats += len(matches) - len(claims) + len(already)
-    new = {key: claim for key, claim in claims.items() if key not in already}
-    deliveries: dict[str, dict[str, Any]] = {}
-    for watch, match in new.values():
-        snippet = _snippet(match.article, patterns.get(watch.name))
-        for notifier in watch.notify or [NO_NOTIFIER]:
-            key = records.delivery_key(watch.name, story_key(match.article), notifier)
-            deliveries[key] = delivery_record(key, watch, notifier, match, snippet, now)
-    counts.deliveries += len(records.create_records(store, deliveries))
-    matched = {key: _match(watch, match, now) for key, (watch, match) in new.items()}
-    counts.alerts += len(records.create_records(store, matched))
-
-
-def _snippet(article: ArticleDoc, pattern: re.Pattern[str] | None) -> Segments:
-    source = article.source
-    fallback = str(source.get("lead") or "")
-    return cut_snippet(str(source.get("text") or ""), pattern, fallback)
-
-
-def delivery_record(
-    key: str, watch: WatchConfig, notifier: str, match: Match, snippet: Segments, now: datetime
-) -> dict[str, Any]:
-    source = match.article.source
-    published, first_seen = article_times(source)
-    item = Item(
-        title=str(source.get("title") or ""),
-        url=str(source.get("canonical_url") or source.get("url") or ""),
-        outlet=source.get("site_name"),
-        published=published,
-        first_seen=first_seen,
-        snippet=snippet,
-    )
-    if notifier == NO_NOTIFIER:
-        status = "logged"  # a watch without notifiers: history only
-    else:
-        status = "digest_pending" if watch.mode == "digest" else "queued"
-    return {
-        "record_type": "delivery",
-        "key": key,
-        "watch": watch.name,
-        "notifier": notifier,
-        "mode": watch.mode,
-        "status": status,
-        "story_key": story_key(match.article),
-        "article_id": match.article.id,
-        "title": item.title,
-        "url": item.url,
-        "attempts": 0,
-        "next_attempt": now.isoformat(),
-        "created": now.isoformat(),
-        "item": item.to_record(),
-    }
-
-
-def _match(watch: WatchConfig, match: Match, now: datetime) -> dict[str, Any]:
-    return {
-        "record_type": "match",
-        "watch": watch.name,
-        "story_key": story_key(match.article),
-        "article_id": match.article.id,
         "created": now.isoformat(),
     }

@@ -45,6 +45,12 @@ class Item:
     snippet: Segments
     # Only for an article without `published`: when it was first seen (its timeline time).
     first_seen: datetime | None = None
+    # The alerted article is a copy (a repost, a syndication): the original it names.
+    is_copy: bool = False
+    original_outlet: str | None = None
+    original_url: str | None = None
+    # Other copies of the story known when the alert was made.
+    copies: int = 0
 
     @property
     def when(self) -> str:
@@ -59,6 +65,10 @@ class Item:
             "published": _iso(self.published),
             "first_seen": _iso(self.first_seen),
             "snippet": [[text, hit] for text, hit in self.snippet],
+            "is_copy": self.is_copy,
+            "original_outlet": self.original_outlet,
+            "original_url": self.original_url,
+            "copies": self.copies,
         }
 
     @classmethod
@@ -70,6 +80,10 @@ class Item:
             published=_parse(record.get("published")),
             first_seen=_parse(record.get("first_seen")),
             snippet=tuple((str(text), bool(hit)) for text, hit in record.get("snippet") or []),
+            is_copy=bool(record.get("is_copy")),
+            original_outlet=record.get("original_outlet"),
+            original_url=record.get("original_url"),
+            copies=int(record.get("copies") or 0),
         )
 
 

@@ -29,15 +29,18 @@ class Match:
     article: ArticleDoc
 
 
-def percolate(store: SearchStore, articles: Sequence[ArticleDoc]) -> list[Match]:
-    """Every (watch, article) match of one batch, in article order."""
+def percolate(
+    store: SearchStore, articles: Sequence[ArticleDoc], watches: Sequence[str] | None = None
+) -> list[Match]:
+    """Every (watch, article) match of one batch, in article order; only `watches` when named."""
     if not articles:
         return []
-    body = {
-        "size": MAX_WATCHES,
-        "_source": ["watch_name"],
-        "query": {"percolate": {"field": "query", "documents": [a.source for a in articles]}},
+    query: dict[str, Any] = {
+        "percolate": {"field": "query", "documents": [a.source for a in articles]}
     }
+    if watches is not None:
+        query = {"bool": {"must": [query], "filter": [{"terms": {"watch_name": list(watches)}}]}}
+    body = {"size": MAX_WATCHES, "_source": ["watch_name"], "query": query}
     response = store.request("POST", f"/{WATCHES_ALIAS}/_search", body)
     matches: list[Match] = []
     for hit in response["hits"]["hits"]:

@@ -17,8 +17,26 @@ def emphasize(segments: Segments, escape: Callable[[str], str], pre: str, post: 
 
 
 def meta_line(item: Item) -> str:
-    """Outlet · timeline time in KST, "(first seen)" when undated (unescaped)."""
-    return f"{clip(one_line(item.outlet or 'unknown outlet'), TITLE_CHARS)} · {item.when}"
+    """Outlet · timeline time in KST, "(first seen)" when undated, then where the story
+    comes from when this is a copy and how many copies it has (unescaped)."""
+    line = f"{clip(one_line(item.outlet or 'unknown outlet'), TITLE_CHARS)} · {item.when}"
+    story = story_line(item)
+    return f"{line} · {story}" if story else line
+
+
+def story_line(item: Item) -> str:
+    """ "copy of <outlet> <url>" for a copy, and "N other copies" when the story has them."""
+    parts = []
+    if item.is_copy:
+        named = [
+            clip(one_line(x), TITLE_CHARS) for x in (item.original_outlet, item.original_url) if x
+        ]
+        parts.append("copy of " + (" ".join(named) if named else "an unknown original"))
+    if item.copies:
+        parts.append(
+            f"{item.copies} other {'copy' if item.copies == 1 else 'copies'} of this story"
+        )
+    return " · ".join(parts)
 
 
 def title_of(item: Item) -> str:

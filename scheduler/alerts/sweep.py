@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.config import Config
@@ -65,7 +65,10 @@ class SweepReport:
         return (
             f"alert sweep: {m.articles_percolated} articles percolated "
             f"({m.articles_in_window} in window), {m.matches} matches, {m.alerts} new alerts, "
-            f"{m.repeats} repeats of alerted stories, {self.digests} digests; "
+            f"{m.repeats} repeats of alerted stories, "
+            + (f"{m.before_start} older than their watch's start, " if m.before_start else "")
+            + (f"{m.replaced} unsent alerts moved to the original, " if m.replaced else "")
+            + f"{self.digests} digests; "
             f"sent {d.sent}, failed {d.failed} (queued for retry), deferred {d.deferred}"
             + (f", uncertain {d.uncertain} (not re-sent)" if d.uncertain else "")
         )
@@ -79,8 +82,10 @@ def run_sweep(
     *,
     settings: SweepSettings | None = None,
     env: Mapping[str, str] | None = None,
+    backfill: timedelta | None = None,
 ) -> SweepReport:
-    """One sweep. `now` (timezone-aware) is for tests; `env` supplies notifier secrets."""
+    """One sweep. `now` (timezone-aware) is for tests; `env` supplies notifier secrets;
+    `backfill` also alerts, this once, on articles that far back (`alerts sweep --backfill`)."""
     now = now or datetime.now(UTC)
     settings = settings or SweepSettings()
     with _sweep_lock(state_dir) as acquired:
@@ -91,7 +96,7 @@ def run_sweep(
         report = SweepReport()
         if settings.sync:
             report.watches = sync_watches(store, config)
-        find_and_queue(store, config, now, settings.matching, report.matching)
+        find_and_queue(store, config, now, settings.matching, report.matching, backfill)
         # New deliveries and digest members must be searchable by the steps below.
         records.refresh(store)
         report.digests = fire_digests(store, config, now)

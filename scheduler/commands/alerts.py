@@ -1,20 +1,23 @@
-"""`newswatch alerts list | test WATCH | history | sweep | resend (KEY ... | --uncertain)`."""
+"""`newswatch alerts list | test WATCH | history | sweep [--backfill 7d] | resend (KEY ... |
+--uncertain) | notify-test NOTIFIER`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.markup import escape
 
-from crawler.config import Config
+from crawler.config import Config, parse_interval
 from scheduler.alerts import AlertsNotReady, SweepReport, run_sweep
 from scheduler.alerts.attempts import NotResendable, requeue_uncertain
 from scheduler.alerts.message import Segments, format_timeline
+from scheduler.alerts.notifiers import DeliveryError, build_notifier
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
 from scheduler.alerts.records import ALERTS_ALIAS
+from scheduler.alerts.sample import sample_message
 from scheduler.alerts.sweep import alias_exists
 from scheduler.commands.common import (
     UsageError,
@@ -53,7 +56,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.set_defaults(handler=cmd_history)
 
     q = alerts.add_parser("sweep", help="percolate new articles and send due notifications now")
+    q.add_argument(
+        "--backfill",
+        metavar="AGE",
+        help="this once, also alert on articles up to AGE old (e.g. 7d; default: watches "
+        "alert only on articles published after they were created)",
+    )
     q.set_defaults(handler=cmd_sweep)
+
+    q = alerts.add_parser(
+        "notify-test", help="send a sample message through a notifier and show its answer"
+    )
+    q.add_argument("notifier", metavar="NOTIFIER", help="a notifier name from the config")
+    q.set_defaults(handler=cmd_notify_test)
 
     q = alerts.add_parser(
         "resend", help="send uncertain notifications again (a crash hid whether they arrived)"
@@ -182,16 +197,43 @@ def _print_resend_hints(uncertain: list[dict[str, Any]]) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    backfill = _backfill(args.backfill)
     config = config_of(args)
     store = connect(config)
     try:
-        report = run_sweep(store, config, config.crawl.state_dir)
+        report = run_sweep(store, config, config.crawl.state_dir, backfill=backfill)
     except AlertsNotReady as exc:
         error(str(exc))
         return 1
     finally:
         store.close()
     return _report_sweep(report)
+
+
+def _backfill(value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return timedelta(seconds=parse_interval(value))
+    except ValueError as exc:
+        raise UsageError(f"--backfill: {exc}") from None
+
+
+def cmd_notify_test(args: argparse.Namespace) -> int:
+    config = config_of(args)
+    settings = config.notifiers.get(args.notifier)
+    if settings is None:
+        known = ", ".join(sorted(config.notifiers)) or "none"
+        raise UsageError(f"no notifier named {args.notifier!r} in the config (known: {known})")
+    message = sample_message(datetime.now(UTC))
+    try:
+        answer = build_notifier(args.notifier, settings).send(message)
+    except DeliveryError as exc:
+        error(f"{settings.type} notifier {args.notifier!r}: not delivered: {exc}")
+        return 1
+    out.print(f"{settings.type} notifier {escape(args.notifier)}: sent; the channel answered:")
+    out.print(f"  {escape(answer)}", soft_wrap=True)
+    return 0
 
 
 def _report_sweep(report: SweepReport) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crawler.doctor import run_checks
 from crawler.index_setup import run_setup
-from crawler.indexing import article_actions, index_actions
-from crawler.jsonl import LineError, read_articles
+from crawler.indexing import index_actions, keep_crawled_actions
+from crawler.jsonl import STDIN, LineError, ReadStats, read_articles
 from crawler.models import Article
 from crawler.prefetch import prefetch
 from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
+from scheduler.alerts.starts import record_starts
 from scheduler.alerts.watches import sync_watches
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 from scheduler.commands.setup_progress import reindex_progress
@@ -29,7 +31,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_setup)
 
     p = sub.add_parser("index", help="bulk-load normalized articles from a JSON Lines file")
-    p.add_argument("file", type=Path, metavar="FILE.jsonl")
+    p.add_argument(
+        "file", type=Path, metavar="FILE.jsonl", help="the file, or - for standard input"
+    )
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("search", help="ranked hits with highlighted snippets")
@@ -48,8 +52,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     try:
         with reindex_progress() as progress:
             report = run_setup(store, progress=progress)
-        # Watches live in the percolator index that setup just made sure of.
+        # Watches live in the percolator index that setup just made sure of; a new
+        # watch starts now (it alerts on what is published from now on).
         watches = sync_watches(store, config)
+        record_starts(store, config, datetime.now(UTC))
     finally:
         store.close()
     out.print(f"engine: {store.info.flavor} {store.info.version} at {store.url}")
@@ -61,14 +67,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     path: Path = args.file
-    if not path.is_file():
+    if path != STDIN and not path.is_file():
         raise UsageError(f"{path}: no such file")
     config = config_of(args)
     store = connect(config)
     rejected: list[LineError] = []
+    # A line without `fetched` gets the load time (said and counted below).
+    stats = ReadStats(loaded_at=datetime.now(UTC))
 
     def valid_articles() -> Any:
-        for item in read_articles(path):
+        for item in read_articles(path, stats):
             if isinstance(item, Article):
                 yield item
             else:
@@ -76,21 +84,32 @@ def cmd_index(args: argparse.Namespace) -> int:
                 err.print(f"[yellow]skipped[/] {escape(str(item))}")
 
     with _progress() as progress:
-        task = progress.add_task(f"indexing {path.name}", total=None)
+        task = progress.add_task(f"indexing {_shown(path)}", total=None)
         # Two bulk chunks read, validated and turned into actions ahead, in a thread:
-        # that work overlaps the engine's work on the previous chunk.
-        ahead = prefetch(article_actions(valid_articles()), depth=2 * config.search.bulk_chunk_size)
+        # that work overlaps the engine's work on the previous chunk. Scripted upserts, so
+        # re-indexing over a crawled document keeps what the crawl set (crawler.indexing).
+        actions = keep_crawled_actions(valid_articles())
+        ahead = prefetch(actions, depth=2 * config.search.bulk_chunk_size)
         try:
             report = index_actions(store, ahead, on_result=lambda ok: progress.advance(task))
         finally:
             store.close()
     out.print(
-        f"{path}: indexed {report.indexed:,} ({report.created:,} new, {report.updated:,} updated), "
-        f"failed {report.failed:,}, skipped lines {len(rejected):,}"
+        f"{_shown(path)}: indexed {report.indexed:,} ({report.created:,} new, "
+        f"{report.updated:,} updated), failed {report.failed:,}, skipped lines {len(rejected):,}"
     )
+    if stats.without_fetched:
+        out.print(
+            f"  {stats.without_fetched:,} lines had no `fetched`: the load time "
+            f"{stats.loaded_at.isoformat() if stats.loaded_at else ''} stands in for it"
+        )
     for line in report.first_errors:
         err.print(f"  [red]failed[/] {escape(line)}")
     return 1 if report.failed or rejected else 0
+
+
+def _shown(path: Path) -> str:
+    return "<stdin>" if path == STDIN else str(path)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

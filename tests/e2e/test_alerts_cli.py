@@ -18,14 +18,20 @@ def ok(method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
     return 200, {}, {"ok": True}
 
 
+# The fixture site's articles are from 2018 and 2024: watches start from now, so
+# these reach back far enough for them to alert (test_alerts_start covers the default).
+ARCHIVE = "5000d"
+
+
 def alerts_config(site: FixtureSite, hook: RecordingServer) -> dict[str, Any]:
+    watches = [
+        {"name": "daegu-brain", "query": "대구 (시티브레인 OR 알리바바)", "notify": ["team"]},
+        {"name": "sejong", "query": "바르셀로나 업무협약 -야구", "notify": ["team"]},
+        {"name": "helsinki", "query": '"디지털 트윈" 헬싱키', "notify": ["team"]},
+    ]
     return {
         "notifiers": {"team": {"type": "webhook", "url": hook.url, "timeout": 5}},
-        "watches": [
-            {"name": "daegu-brain", "query": "대구 (시티브레인 OR 알리바바)", "notify": ["team"]},
-            {"name": "sejong", "query": "바르셀로나 업무협약 -야구", "notify": ["team"]},
-            {"name": "helsinki", "query": '"디지털 트윈" 헬싱키', "notify": ["team"]},
-        ],
+        "watches": [{**watch, "backfill": ARCHIVE} for watch in watches],
     }
 
 

@@ -83,8 +83,14 @@ def test_kill_mid_delivery_resends_only_where_the_receiver_drops_repeats(
                 "hook": {"type": "webhook", "url": f"{hook.url}/hook", "timeout": 60},
             },
             watches=[
-                {"name": "daegu", "query": "스마트시티 대구", "notify": ["chat"]},
-                {"name": "sejong", "query": "바르셀로나 업무협약", "notify": ["hook"]},
+                # The articles are an hour older than the watches: backfill lets them alert.
+                {"name": "daegu", "query": "스마트시티 대구", "notify": ["chat"], "backfill": "1d"},
+                {
+                    "name": "sejong",
+                    "query": "바르셀로나 업무협약",
+                    "notify": ["hook"],
+                    "backfill": "1d",
+                },
             ],
         )
         recently = datetime.now(UTC) - timedelta(minutes=1)

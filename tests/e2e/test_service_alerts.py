@@ -33,7 +33,13 @@ def test_service_crawls_then_alerts_once_per_story(
         config = yaml.safe_load(workspace.config_path.read_text(encoding="utf-8"))
         config["notifiers"] = {"team": {"type": "webhook", "url": f"{hook.url}/hook"}}
         config["watches"] = [
-            {"name": "daegu-hangzhou", "query": "항저우 시티브레인", "notify": ["team"]}
+            # The fixture articles are from 2018: backfill reaches them (watches start now).
+            {
+                "name": "daegu-hangzhou",
+                "query": "항저우 시티브레인",
+                "notify": ["team"],
+                "backfill": "5000d",
+            }
         ]
         workspace.config_path.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
         assert workspace.run("setup").returncode == 0

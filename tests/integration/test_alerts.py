@@ -91,7 +91,14 @@ def make_config(hook_url: str, smtp_port: int | None, **watch: Any) -> Config:
             "timeout": 3,
         }
         notify.append("mail")
-    spec = {"name": "daegu-smart", "query": "스마트시티 대구", "notify": notify, **watch}
+    # The articles here are an hour older than the first sweep: a day of backfill lets them alert.
+    spec = {
+        "name": "daegu-smart",
+        "query": "스마트시티 대구",
+        "notify": notify,
+        "backfill": "1d",
+        **watch,
+    }
     return parse_config({"watches": [spec], "notifiers": notifiers})
 
 
@@ -270,12 +277,24 @@ def test_min_relevance_and_field_terms_filter(
         {
             "notifiers": {"hook": {"type": "webhook", "url": server.url}},
             "watches": [
-                {"name": "strict", "query": "스마트시티", "notify": ["hook"], "min_relevance": 5},
-                {"name": "blogs", "query": "스마트시티 kind:blog -광고", "notify": ["hook"]},
+                {
+                    "name": "strict",
+                    "query": "스마트시티",
+                    "notify": ["hook"],
+                    "min_relevance": 5,
+                    "backfill": "1d",
+                },
+                {
+                    "name": "blogs",
+                    "query": "스마트시티 kind:blog -광고",
+                    "notify": ["hook"],
+                    "backfill": "1d",
+                },
                 {
                     "name": "outlet",
                     "query": 'outlet:내일신문 ("시티브레인" OR 알리바바)',
                     "notify": [],
+                    "backfill": "1d",
                 },
             ],
         }

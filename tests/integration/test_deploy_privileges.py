@@ -333,7 +333,15 @@ def recorded(store: SearchStore, tmp_path: Path) -> Iterator[list[Sent]]:
         workspace.write_config(
             [{"name": SOURCE, "type": "feed", "urls": [f"{site.url}/rss.xml"]}],
             notifiers={"team": {"type": "webhook", "url": hook.url, "timeout": 5}},
-            watches=[{"name": "daegu", "query": "대구 시티브레인", "notify": ["team"]}],
+            watches=[
+                # backfill: the fixture's 2018 article alerts, so delivery requests are recorded.
+                {
+                    "name": "daegu",
+                    "query": "대구 시티브레인",
+                    "notify": ["team"],
+                    "backfill": "5000d",
+                }
+            ],
         )
         run(workspace, "setup")
         run(workspace, "setup")  # idempotent: reads templates and aliases only

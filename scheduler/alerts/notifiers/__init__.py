@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from crawler.config import NotifierConfig
+from scheduler.alerts.notifiers.apprise import AppriseNotifier
 from scheduler.alerts.notifiers.base import DeliveryError, Notifier
 from scheduler.alerts.notifiers.discord import DiscordNotifier
 from scheduler.alerts.notifiers.email import EmailNotifier
@@ -22,6 +23,7 @@ NOTIFIER_CLASSES: dict[str, type[Notifier]] = {
         TeamsNotifier,
         EmailNotifier,
         TelegramNotifier,
+        AppriseNotifier,
     )
 }
 

@@ -41,8 +41,8 @@ class Notifier(ABC):
         self.env: Mapping[str, str] = os.environ if env is None else env
 
     @abstractmethod
-    def send(self, message: Message) -> None:
-        """Deliver one message or raise DeliveryError."""
+    def send(self, message: Message) -> str:
+        """Deliver one message and return the channel's answer, or raise DeliveryError."""
 
     def secret(self, variable: str | None, what: str) -> str:
         """The value of a named environment variable; a missing one is a delivery error."""

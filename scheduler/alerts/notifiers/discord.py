@@ -45,5 +45,7 @@ def _embed(item: Item, message: Message) -> dict[str, Any]:
 class DiscordNotifier(Notifier):
     channel = "discord"
 
-    def send(self, message: Message) -> None:
-        post_json(self.name, self.target_url(), render(message), timeout=self.settings.timeout)
+    def send(self, message: Message) -> str:
+        return post_json(
+            self.name, self.target_url(), render(message), timeout=self.settings.timeout
+        )

@@ -11,6 +11,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 
 from scheduler.alerts.escape import escape_html, safe_url
 from scheduler.alerts.message import Item, Message
@@ -53,20 +54,37 @@ def _item_html(item: Item, message: Message) -> str:
     )
 
 
+class _AnsweringSMTP(smtplib.SMTP):
+    """smtplib.SMTP that keeps the server's reply to DATA (send_message drops it)."""
+
+    data_reply: tuple[int, bytes] = (0, b"")
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_reply = super().data(msg)
+        return self.data_reply
+
+
 class EmailNotifier(Notifier):
     channel = "email"
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         settings = self.settings
         mail = build_email(message, settings.sender or "", list(settings.to))
         try:
-            with smtplib.SMTP(settings.host or "", settings.port, timeout=settings.timeout) as smtp:
+            with _AnsweringSMTP(
+                settings.host or "", settings.port, timeout=settings.timeout
+            ) as smtp:
                 self._secure_and_login(smtp)
-                smtp.send_message(mail)
+                refused = smtp.send_message(mail)
+                code, reply = smtp.data_reply
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(
                 f"notifier {self.name!r}: SMTP {settings.host}:{settings.port}: {exc}"
             ) from None
+        answer = f"SMTP {code} {reply.decode('utf-8', 'replace')}".strip()
+        if refused:  # some recipients refused, the others accepted: sent, and said so
+            answer += f" (refused: {', '.join(sorted(refused))})"
+        return answer
 
     def _secure_and_login(self, smtp: smtplib.SMTP) -> None:
         smtp.ehlo()

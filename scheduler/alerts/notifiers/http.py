@@ -18,6 +18,8 @@ from scheduler.alerts.notifiers.base import DeliveryError
 _POOL = urllib3.PoolManager()
 # Longest pause a channel may ask for before we retry on our own schedule anyway.
 MAX_RETRY_AFTER_SECONDS = 3600.0
+# Enough of an answer's body to show what the channel said, short enough for one line.
+ANSWER_CHARS = 200
 
 
 def post_json(
@@ -28,8 +30,9 @@ def post_json(
     timeout: float,
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
-) -> bytes:
-    """POST `payload` as JSON (or the exact `body` bytes, when they were signed)."""
+) -> str:
+    """POST `payload` as JSON (or the exact `body` bytes, when they were signed); returns the
+    channel's answer ("HTTP 200: ok") for `newswatch alerts notify-test`."""
     data = body if body is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
     all_headers = {"content-type": "application/json; charset=utf-8", **(headers or {})}
     try:
@@ -44,12 +47,18 @@ def post_json(
     except urllib3.exceptions.HTTPError as exc:
         raise DeliveryError(f"notifier {notifier!r}: {redact(url)} unreachable: {exc}") from None
     if 200 <= response.status < 300:
-        return bytes(response.data)
+        return answer(response.status, bytes(response.data))
     raise DeliveryError(
         f"notifier {notifier!r}: {redact(url)} answered HTTP {response.status}: "
         f"{response.data[:200].decode('utf-8', 'replace')}",
         retry_after=_retry_after(response.headers.get("retry-after")),
     )
+
+
+def answer(status: int, data: bytes) -> str:
+    """The status and the start of the body on one line (Slack answers "ok", others JSON)."""
+    text = " ".join(data[:ANSWER_CHARS].decode("utf-8", "replace").split())
+    return f"HTTP {status}" + (f": {text}" if text else "")
 
 
 def redact(url: str) -> str:

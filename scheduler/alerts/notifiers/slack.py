@@ -48,5 +48,7 @@ def _item(item: Item, message: Message) -> str:
 class SlackNotifier(Notifier):
     channel = "slack"
 
-    def send(self, message: Message) -> None:
-        post_json(self.name, self.target_url(), render(message), timeout=self.settings.timeout)
+    def send(self, message: Message) -> str:
+        return post_json(
+            self.name, self.target_url(), render(message), timeout=self.settings.timeout
+        )

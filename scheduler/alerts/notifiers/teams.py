@@ -68,5 +68,7 @@ def _block(
 class TeamsNotifier(Notifier):
     channel = "teams"
 
-    def send(self, message: Message) -> None:
-        post_json(self.name, self.target_url(), render(message), timeout=self.settings.timeout)
+    def send(self, message: Message) -> str:
+        return post_json(
+            self.name, self.target_url(), render(message), timeout=self.settings.timeout
+        )

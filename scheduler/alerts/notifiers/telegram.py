@@ -46,10 +46,10 @@ def _item(item: Item) -> str:
 class TelegramNotifier(Notifier):
     channel = "telegram"
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         token = self.secret(self.settings.token_env, "bot token")
         base = (self.settings.url or API_BASE).rstrip("/")
         payload = render(message, self.settings.chat_id or "")
-        post_json(
+        return post_json(
             self.name, f"{base}/bot{token}/sendMessage", payload, timeout=self.settings.timeout
         )

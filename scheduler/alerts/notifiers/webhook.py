@@ -43,6 +43,12 @@ def render(message: Message) -> dict[str, Any]:
                 "time_kst": item.when,
                 "snippet": "".join(text for text, _ in item.snippet),
                 "highlights": [text for text, hit in item.snippet if hit],
+                # A copy (blog repost, syndication) names the original it comes from.
+                "is_copy": item.is_copy,
+                "original_outlet": item.original_outlet,
+                "original_url": item.original_url,
+                # Other copies of the story known when the alert was made.
+                "copies": item.copies,
             }
             for item in message.items
         ],
@@ -58,7 +64,7 @@ class WebhookNotifier(Notifier):
     channel = "webhook"
     idempotent = True
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         url = self.target_url()
         body = json.dumps(render(message), ensure_ascii=False).encode("utf-8")
         timestamp = str(int(time.time()))
@@ -71,4 +77,6 @@ class WebhookNotifier(Notifier):
             headers[SIGNATURE_HEADER] = sign(
                 self.secret(self.settings.secret_env, "signing secret"), timestamp, body
             )
-        post_json(self.name, url, None, body=body, headers=headers, timeout=self.settings.timeout)
+        return post_json(
+            self.name, url, None, body=body, headers=headers, timeout=self.settings.timeout
+        )
