@@ -122,7 +122,8 @@ def _sweep_backfill(
     query = {"range": {"timeline_time": {"gte": since.isoformat()}}}
     for page in _pages(store, query, "timeline_time", settings.page_size):
         counts.articles_in_window += len(page)
-        _percolate_ids(store, ctx, [h["_id"] for h in page], watches, now, settings, counts)
+        ids = [h["_id"] for h in page if h["_id"] not in ctx.percolated]
+        _percolate_ids(store, ctx, ids, watches, now, settings, counts)
 
 
 def _percolate_ids(
@@ -140,6 +141,8 @@ def _percolate_ids(
         matches = percolate(store, docs, watches)
         counts.percolate_seconds += time.perf_counter() - started
         counts.articles_percolated += len(docs)
+        if watches is None:
+            ctx.percolated.update(d.id for d in docs)
         queue_matches(store, ctx, matches, now, counts)
         records.put_records(store, {records.seen_key(d.id): _seen(d, now) for d in docs})
 

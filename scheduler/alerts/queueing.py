@@ -55,6 +55,8 @@ class QueueContext:
     starts: WatchStarts
     load: Loader
     backfill_since: datetime | None = None  # a one-off `alerts sweep --backfill`
+    # Articles percolated for every watch by this sweep: a backfill need not read them again.
+    percolated: set[str] = field(default_factory=set)
     _earliest: dict[str, datetime] = field(default_factory=dict)
 
     def earliest(self, watch: WatchConfig) -> datetime:

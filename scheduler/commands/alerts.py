@@ -34,7 +34,7 @@ STATUSES = ("queued", "sending", "sent", "uncertain", "digest_pending", "digeste
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
-        "alerts", help="watches and notifications: list, test, history, sweep, resend"
+        "alerts", help="watches and notifications: list, test, history, sweep, resend, notify-test"
     )
     alerts = p.add_subparsers(dest="alerts_command", metavar="ACTION", required=True)
 
@@ -65,17 +65,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.set_defaults(handler=cmd_sweep)
 
     q = alerts.add_parser(
-        "notify-test", help="send a sample message through a notifier and show its answer"
-    )
-    q.add_argument("notifier", metavar="NOTIFIER", help="a notifier name from the config")
-    q.set_defaults(handler=cmd_notify_test)
-
-    q = alerts.add_parser(
         "resend", help="send uncertain notifications again (a crash hid whether they arrived)"
     )
     q.add_argument("keys", metavar="KEY", nargs="*", help="delivery keys from `alerts history`")
     q.add_argument("--uncertain", action="store_true", help="every uncertain notification")
     q.set_defaults(handler=cmd_resend)
+
+    q = alerts.add_parser(
+        "notify-test", help="send a sample message through a notifier and show its answer"
+    )
+    q.add_argument("notifier", metavar="NOTIFIER", help="a notifier name from the config")
+    q.set_defaults(handler=cmd_notify_test)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -160,4 +160,6 @@ def test_bash_completion_completes_a_subcommand(
         ' echo "${COMPREPLY[@]}"'
     )
     result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=30)
-    assert result.stdout.split() == ["list", "test", "history", "sweep", "resend"], result.stderr
+    assert result.stdout.split() == ["list", "test", "history", "sweep", "resend", "notify-test"], (
+        result.stderr
+    )
