@@ -4,6 +4,8 @@ Headers: `Idempotency-Key` and `X-Newswatch-Delivery` carry the dedup key (the
 same key when a message is re-sent after a crash); `X-Newswatch-Timestamp`
 (Unix seconds) and `X-Newswatch-Signature: sha256=<hex>` where the HMAC is
 over `<timestamp>.<body>`, so a receiver can reject replays of old bodies.
+README.md ("Webhook payload and signature") lists the fields and has a receiver
+that verifies them (tests/integration/test_readme_webhook_receiver.py runs it).
 """
 
 from __future__ import annotations
