@@ -14,10 +14,11 @@ import os
 import re
 import subprocess
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.models import SEOUL
 from crawler.store import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
@@ -64,7 +65,8 @@ def succeeds(workspace: Workspace, *args: str) -> str:
 def test_a_repost_crawled_before_its_original_alerts_once_naming_the_original(
     workspace: Workspace, ready_store: SearchStore
 ) -> None:
-    now = datetime.now(UTC)
+    # Korean local time: the blog page shows its date without an offset, read as KST.
+    now = datetime.now(SEOUL)
     original = dataclasses.replace(daegu_original(), published=now - timedelta(hours=5))
     with (
         FixtureSite([original], name="내일신문", host=NEWS_HOST) as news,
@@ -134,7 +136,7 @@ def old_article(n: int, published: datetime) -> SiteArticle:
 def test_a_fresh_install_sends_nothing_for_old_articles_until_a_new_one_arrives(
     workspace: Workspace, ready_store: SearchStore
 ) -> None:
-    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+    three_days_ago = datetime.now(SEOUL) - timedelta(days=3)
     backlog = [old_article(n, three_days_ago + timedelta(minutes=n)) for n in range(20)]
     with FixtureSite(backlog) as site, RecordingServer(ok) as hook:
         workspace.write_config(
@@ -149,7 +151,7 @@ def test_a_fresh_install_sends_nothing_for_old_articles_until_a_new_one_arrives(
         succeeds(workspace, "alerts", "sweep")  # a new process: the start is remembered
         assert hook.requests == []
 
-        site.add(old_article(20, datetime.now(UTC)))
+        site.add(old_article(20, datetime.now(SEOUL)))
         assert "new 1" in succeeds(workspace, "crawl")
         succeeds(workspace, "alerts", "sweep")
         assert [p["articles"][0]["url"] for p in payloads(hook)] == [site.article_url("old-20")]
