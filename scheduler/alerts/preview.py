@@ -25,6 +25,7 @@ from scheduler.alerts.message import (
     plain_snippet,
     segments_from_highlight,
 )
+from scheduler.alerts.originals import rank
 
 # One search for a preview: the engine's highlighter is affordable here (the
 # sweep cuts its own snippets instead, see snippet.py).
@@ -46,7 +47,8 @@ class PreviewHit:
     first_seen: datetime | None
     fetched: datetime
     story_key: str
-    repeat: bool  # an earlier hit in this list has the same story: it would not alert again
+    # Another hit in this list is the story's better copy (originals.py): this one would not alert.
+    repeat: bool
     snippet: Segments
 
 
@@ -67,18 +69,24 @@ def preview_watch(
         "highlight": HIGHLIGHT,
     }
     response = store.request("POST", f"/{ARTICLES_ALIAS}/_search", body)
-    seen: set[str] = set()
-    hits = []
-    for raw in response["hits"]["hits"]:
-        hit = _hit(raw, seen)
-        seen.add(hit.story_key)
-        hits.append(hit)
+    raws = response["hits"]["hits"]
+    best: dict[str, dict[str, Any]] = {}
+    for raw in raws:  # the copy each story would alert about: non-repost, earliest
+        story = _story_of(raw)
+        if story not in best or rank(raw["_source"]) < rank(best[story]["_source"]):
+            best[story] = raw
+    alerting = {id(raw) for raw in best.values()}
+    hits = [_hit(raw, repeat=id(raw) not in alerting) for raw in raws]
     return int(response["hits"]["total"]["value"]), hits
 
 
-def _hit(raw: dict[str, Any], seen: set[str]) -> PreviewHit:
+def _story_of(raw: dict[str, Any]) -> str:
+    return str(raw["_source"].get("story_id") or raw["_id"])
+
+
+def _hit(raw: dict[str, Any], *, repeat: bool) -> PreviewHit:
     source = raw["_source"]
-    story = str(source.get("story_id") or raw["_id"])
+    story = _story_of(raw)
     fragments = raw.get("highlight", {}).get("text")
     published, first_seen = article_times(source)
     return PreviewHit(
@@ -89,7 +97,7 @@ def _hit(raw: dict[str, Any], seen: set[str]) -> PreviewHit:
         first_seen=first_seen,
         fetched=datetime.fromisoformat(source["fetched"]),
         story_key=story,
-        repeat=story in seen,
+        repeat=repeat,
         snippet=segments_from_highlight(fragments)
         if fragments
         else plain_snippet(str(source.get("lead") or source.get("text") or "")),

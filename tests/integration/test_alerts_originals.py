@@ -18,6 +18,7 @@ import pytest
 
 from crawler.models import Article
 from crawler.store import SearchStore
+from scheduler.alerts.preview import preview_watch
 from tests.conftest import RecordingServer
 from tests.integration.test_alerts import (
     MATCHING,
@@ -128,3 +129,13 @@ def test_copies_found_in_one_sweep_alert_the_earliest_non_repost(
     (sent,) = sent_articles(server)
     assert sent["url"] == ORIGINAL_URL and sent["copies"] == 2 and sent["is_copy"] is False
     assert "2 other copies of this story" in json.loads(server.requests[0]["body"])["text"]
+
+
+def test_alerts_test_preview_marks_the_original_as_the_alert_and_the_repost_as_a_copy(
+    ready_store: SearchStore,
+) -> None:
+    config = make_config("http://127.0.0.1:9/", None)
+    index(ready_store, repost(), original(timedelta(minutes=1)))
+    _, hits = preview_watch(ready_store, config.watches[0], 1.0, T0 + timedelta(minutes=2))
+    marks = [(hit.url.rsplit("/", 1)[1], hit.repeat) for hit in hits]
+    assert marks == [("2", True), ("1", False)]  # fetched order; the original alerts
