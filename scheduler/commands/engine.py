@@ -88,7 +88,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         # Two bulk chunks read, validated and turned into actions ahead, in a thread:
         # that work overlaps the engine's work on the previous chunk. Scripted upserts, so
         # re-indexing over a crawled document keeps what the crawl set (crawler.indexing).
-        actions = keep_crawled_actions(valid_articles())
+        actions = keep_crawled_actions(store, valid_articles())
         ahead = prefetch(actions, depth=2 * config.search.bulk_chunk_size)
         try:
             report = index_actions(store, ahead, on_result=lambda ok: progress.advance(task))

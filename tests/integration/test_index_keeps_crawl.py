@@ -99,3 +99,14 @@ def test_re_indexing_without_the_crawl_s_fields_keeps_them(
     source = source_of(ready_store)
     assert (source["story_id"], source["is_original"]) == ("story-other", True)
     assert source["published"] == "2026-03-02T00:00:00+00:00"
+
+
+def test_one_url_twice_in_a_file_is_created_then_updated(
+    ready_store: SearchStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = {"url": URL, "title": "첫 줄", "text": "대구 스마트시티", "source": "feed-a"}
+    second = {**first, "title": "둘째 줄", "source": None}
+    assert main(["index", str(write_lines(tmp_path / "d.jsonl", first, second))]) == 0
+    assert "indexed 2 (1 new, 1 updated)" in capsys.readouterr().out
+    source = source_of(ready_store)
+    assert (source["title"], source["source"]) == ("둘째 줄", "feed-a")
