@@ -28,8 +28,8 @@ from pydantic import (
 )
 
 from crawler.config_errors import describe_validation_error
+from crawler.query.syntax import WatchSyntaxError, parse_watch_query
 from crawler.redact import redact_credentials
-from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
 
 DEFAULT_CONFIG_FILE = "newswatch.yaml"
 CONFIG_ENV = "NEWSWATCH_CONFIG"

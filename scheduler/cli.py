@@ -26,6 +26,7 @@ from scheduler.commands import (
     engine,
     extract,
     kibana,
+    search,
     service,
     spool,
     urltest,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, anywhere=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     engine.register(sub)
+    search.register(sub)
     extract.register(sub)
     crawl.register(sub)
     alerts.register(sub)
