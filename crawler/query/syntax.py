@@ -273,7 +273,7 @@ def _refuse_nested_dates(node: Node) -> None:
     if isinstance(node, DateTerm):
         raise QuerySyntaxError(
             "since:/until: apply to the whole query; they cannot be inside OR, "
-            "parentheses or an exclusion",
+            "parentheses or an exclusion (write: since:7d (a OR b))",
             node.column,
         )
     if isinstance(node, Not):
