@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from rich.cells import cell_len
 from rich.markup import escape
 
 from crawler.query import CompiledQuery, QuerySyntaxError, compile_query
@@ -70,7 +71,8 @@ def parse_or_explain(query: str) -> CompiledQuery:
     try:
         return compile_query(query)
     except QuerySyntaxError as exc:
-        pointer = " " * (exc.column - 1) + "^"
+        # Hangul and Hanzi take two terminal cells: the caret counts cells, not characters.
+        pointer = " " * cell_len(query[: exc.column - 1]) + "^"
         raise UsageError(f"query: {exc}\n  {query}\n  {pointer}") from None
 
 

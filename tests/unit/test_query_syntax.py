@@ -79,7 +79,8 @@ def test_hyphens_and_colons_inside_words_are_words() -> None:
         ),
         (
             "대구 OR since:7d",
-            "since:/until: apply to the whole query; they cannot be inside OR, parentheses or an exclusion (write: since:7d (a OR b)) (at column 7)",
+            "since:/until: apply to the whole query; they cannot be inside OR, parentheses "
+            "or an exclusion (write: since:7d (a OR b)) (at column 7)",
         ),
         ("대구 -until:7d", "or an exclusion (write: since:7d (a OR b)) (at column 5)"),
         ("대구 (부산 since:7d)", "or an exclusion (write: since:7d (a OR b)) (at column 8)"),
