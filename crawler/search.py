@@ -47,15 +47,22 @@ class SearchOptions:
 
 
 def build_query(
-    query: str | CompiledQuery, options: SearchOptions | None = None, now: datetime | None = None
+    query: str | CompiledQuery,
+    options: SearchOptions | None = None,
+    now: datetime | None = None,
+    *,
+    date_math: bool = False,
 ) -> dict[str, Any]:
-    """The first page's request body (search_after is added for the following pages)."""
+    """The first page's request body (search_after is added for the following pages).
+
+    `date_math` keeps ages (since:7d) relative for a query saved elsewhere.
+    """
     compiled = compile_query(query) if isinstance(query, str) else query
     options = options or SearchOptions()
     moment = now or datetime.now(UTC)
-    filters = compiled.window.filters(moment)
+    filters = compiled.window.filters(moment, date_math=date_math)
     filters += [
-        {"range": {"timeline_time": bound.range_clause(moment)}}
+        {"range": {"timeline_time": bound.range_clause(moment, date_math=date_math)}}
         for bound in (options.since, options.until)
         if bound is not None
     ]

@@ -52,8 +52,10 @@ class DateWindow:
             return not self.bounds
         return all(bound.admits(when, now) for bound in self.bounds)
 
-    def filters(self, now: datetime) -> list[Query]:
-        return [{"range": {DATE_FIELD: b.range_clause(now)}} for b in self.bounds]
+    def filters(self, now: datetime, *, date_math: bool = False) -> list[Query]:
+        return [
+            {"range": {DATE_FIELD: b.range_clause(now, date_math=date_math)}} for b in self.bounds
+        ]
 
 
 @dataclass(frozen=True, slots=True)

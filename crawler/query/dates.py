@@ -30,6 +30,7 @@ class DateBound:
     moment: datetime | None = None  # an absolute bound (aware)
     age: timedelta | None = None  # a bound relative to the time the query runs
     whole_day: bool = False  # an until: day includes its last moment
+    written: str = ""  # the value as written (an age: "7d", the engine's date-math units)
 
     def resolve(self, now: datetime) -> datetime:
         """The bound as an aware datetime, for a query run at `now`."""
@@ -45,9 +46,15 @@ class DateBound:
             return when >= edge
         return when < edge if self.whole_day else when <= edge
 
-    def range_clause(self, now: datetime) -> dict[str, str]:
-        """The same bound as an engine range clause."""
+    def range_clause(self, now: datetime, *, date_math: bool = False) -> dict[str, str]:
+        """The same bound as an engine range clause.
+
+        With `date_math`, an age stays relative ("now-7d", resolved by the engine at
+        each run), for a query saved elsewhere (a Kibana filter), not run now.
+        """
         edge = self.resolve(now).isoformat()
+        if date_math and self.age is not None:
+            edge = f"now-{self.written}"
         if self.field == "since":
             return {"gte": edge}
         return {"lt": edge} if self.whole_day else {"lte": edge}
@@ -56,7 +63,7 @@ class DateBound:
 def parse_date_value(field: str, value: str) -> DateBound:
     age = _AGE_RE.fullmatch(value)
     if age:
-        return DateBound(field, age=int(age.group(1)) * _UNITS[age.group(2)])
+        return DateBound(field, age=int(age.group(1)) * _UNITS[age.group(2)], written=value)
     try:
         if len(value) == len("2026-11-01"):
             day = date.fromisoformat(value)

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from crawler.query import CompiledQuery, QuerySyntaxError, compile_query
 from crawler.query.dates import DateBound, DateValueError, parse_date_value
-from crawler.search import SORTS, SearchOptions, stream_hits
+from crawler.search import SORTS, SearchOptions, build_query, stream_hits
 from crawler.search_hits import MARK_END, MARK_START, Hit
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 from scheduler.terminal import printable
@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON document for machines")
     output.add_argument("--jsonl", action="store_true", help="one JSON object per hit, a line")
+    output.add_argument(
+        "--dsl",
+        action="store_true",
+        help="print the engine query and exit (for a Kibana / Dashboards 'Query DSL' filter)",
+    )
     p.set_defaults(handler=cmd_search)
 
 
@@ -50,6 +55,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     compiled = parse_or_explain(query)
     options = _options(args)
+    if args.dsl:
+        body = build_query(compiled, options, date_math=True)
+        sys.stdout.write(json.dumps({"query": body["query"]}, ensure_ascii=False) + "\n")
+        return 0
     config = config_of(args)
     store = connect(config)
     try:
