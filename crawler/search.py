@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.models import ARTICLES_ALIAS
-from crawler.query import CompiledQuery, compile_query
+from crawler.query.compile import CompiledQuery, compile_query
 from crawler.query.dates import DateBound
 from crawler.search_hits import HIGHLIGHT, SOURCE_FIELDS, Hit, to_hit
 from crawler.store import SearchStore

@@ -1,12 +1,10 @@
-"""The one query language for people (search, watches, `alerts test`): parse and compile.
+"""The one query language for people (search, watches, `alerts test`).
 
-- `parse_query(text)` → a tree (syntax.py); `QuerySyntaxError` names the column.
-- `compile_query(text)` → `CompiledQuery`: the engine query plus its date window.
+- `syntax.parse_query(text)` → a tree; `QuerySyntaxError` names the column.
+- `compile.compile_query(text)` → `CompiledQuery`: the engine query plus its date window.
+- `phrases`: adjacent words that spell a known term (synonyms, user dictionary) → one phrase.
+- `dates`: since:/until: values.
+
+This file imports nothing: config validation imports `syntax` alone, without the
+compiler's file reading.
 """
-
-from __future__ import annotations
-
-from crawler.query.compile import CompiledQuery, DateWindow, compile_query
-from crawler.query.syntax import QuerySyntaxError, parse_query
-
-__all__ = ["CompiledQuery", "DateWindow", "QuerySyntaxError", "compile_query", "parse_query"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import WatchConfig
-from crawler.query import DateWindow, compile_query
+from crawler.query.compile import DateWindow, compile_query
 
 Query = dict[str, Any]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from crawler.config import Config, WatchConfig
 from crawler.models import ARTICLES_ALIAS
-from crawler.query import DateWindow
+from crawler.query.compile import DateWindow
 from crawler.store import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.dsl import watch_window

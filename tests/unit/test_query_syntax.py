@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.query import DateWindow, compile_query
+from crawler.query.compile import DateWindow, compile_query
 from crawler.query.dates import SEOUL, parse_date_value
 from crawler.query.phrases import group_known_terms, load_known_terms, terms_from_lists
 from crawler.query.syntax import (
