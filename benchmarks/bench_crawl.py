@@ -82,8 +82,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import SearchConfig, parse_config  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
 from crawler.settings import scrapy_settings  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
 from tests.fixture_site import FixtureSite, SiteArticle  # noqa: E402
 
 RATIO_TARGET = 0.7

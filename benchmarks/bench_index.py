@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import SearchConfig  # noqa: E402
-from crawler.index_setup import run_setup  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.setup import run_setup  # noqa: E402
 from crawler.models import Article  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
 from scheduler.cli import main as newswatch  # noqa: E402
 
 BARE_INDEX = "newswatch-articles-v900"  # matches the articles template, outside the alias

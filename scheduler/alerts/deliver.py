@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.config import Config
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.attempts import attempt_fields, claim, is_idempotent, recover_interrupted
 from scheduler.alerts.message import Item, Message

@@ -21,7 +21,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler.config import Config, WatchConfig
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts import records
 
 log = logging.getLogger(__name__)

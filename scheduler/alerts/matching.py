@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig
+from crawler.engine.client import SearchStore
 from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.message import Item, Segments, article_times
 from scheduler.alerts.percolate import ArticleDoc, Match, percolate

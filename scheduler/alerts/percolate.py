@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts.watches import MAX_WATCHES, WATCHES_ALIAS
 
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import WatchConfig
+from crawler.engine.client import SearchStore
 from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.dsl import watch_percolator_query
 from scheduler.alerts.message import (

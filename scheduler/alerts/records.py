@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from crawler.store import EngineError, SearchStore
+from crawler.engine.client import EngineError, SearchStore
 
 ALERTS_ALIAS = "newswatch-alerts"
 CHECKPOINT_ID = "checkpoint"

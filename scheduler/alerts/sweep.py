@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.local_state import try_exclusive_lock
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.state.sqlite import try_exclusive_lock
 from scheduler.alerts import records
 from scheduler.alerts.deliver import DeliveryCounts, RetrySettings, deliver_due
 from scheduler.alerts.digest import fire_digests

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.store import EngineError, SearchStore
+from crawler.engine.client import EngineError, SearchStore
 from scheduler.alerts.dsl import watch_percolator_query
 
 log = logging.getLogger(__name__)

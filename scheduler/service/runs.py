@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from crawler.local_state import check_store
+from crawler.state.sqlite import check_store
 
 RunStatus = Literal["running", "ok", "partial", "failed", "timeout", "interrupted", "crashed"]
 # Statuses that count towards a source's consecutive failures. `interrupted` does

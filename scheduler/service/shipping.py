@@ -12,7 +12,7 @@ import logging
 import threading
 
 from crawler.config import SearchConfig
-from crawler.store import EngineError, EngineUnreachable, SearchStore
+from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
 from scheduler.service.outage import EngineOutage
 from scheduler.service.runs import RunHistory
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
 from tests.e2e.service_process import wait_until
