@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.extraction import ExtractionError, page_to_article  # noqa: E402
-from crawler.models import SEOUL  # noqa: E402
+from crawler.vocabulary import SEOUL  # noqa: E402
 
 FIXTURE_FOLDER = ROOT / "tests" / "fixtures" / "pages"
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -15,6 +15,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
+
+class ConfigError(Exception):
+    """The configuration is missing, unreadable or invalid (exit code 2)."""
+
+
 # Errors listed before "(and N more)": enough to fix a file in one pass, short enough to read.
 MAX_ERRORS_SHOWN = 5
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.engine.client import SearchStore
-from crawler.models import ARTICLES_ALIAS, Article
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.models import Article
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import Config, ConfigError, CrawlConfig, NotifierConfig, load_config
+from crawler.config.alerts import UrlChannelSettings
 from crawler.engine.client import EngineError, SearchStore
 from crawler.engine.templates import IndexFamily, TemplateError, load_families
 from crawler.fetch.netguard import Resolver
@@ -87,7 +88,7 @@ def _engine_checks(
 
 def check_notifier(name: str, settings: NotifierConfig, env: Mapping[str, str]) -> Check:
     """Every environment variable the notifier reads is set (else its deliveries fail)."""
-    wanted = _secret_variables(settings)
+    wanted = settings.secret_variables()
     missing = [f"{variable} ({what})" for variable, what in wanted if not env.get(variable)]
     if missing:
         return Check(
@@ -97,28 +98,14 @@ def check_notifier(name: str, settings: NotifierConfig, env: Mapping[str, str]) 
             f" {'it' if len(missing) == 1 else 'them'} where `newswatch run` runs, or alerts"
             " to this notifier fail and stay queued",
         )
-    url = env.get(settings.url_env or "", "") if settings.url is None else settings.url
-    if url and not url.startswith(("http://", "https://")):
-        return Check(f"notifier {name}", False, f"{settings.url_env} is not an http(s) URL")
+    if isinstance(settings, UrlChannelSettings) and settings.url is None:
+        url = env.get(settings.url_env or "", "")
+        if url and not url.startswith(("http://", "https://")):
+            return Check(f"notifier {name}", False, f"{settings.url_env} is not an http(s) URL")
     if not wanted:
         return Check(f"notifier {name}", True, f"{settings.type}: reads no secret")
     names = ", ".join(variable for variable, _ in wanted)
     return Check(f"notifier {name}", True, f"{settings.type}: {names} set")
-
-
-def _secret_variables(settings: NotifierConfig) -> list[tuple[str, str]]:
-    """(variable, what it holds) for every environment variable the notifier reads."""
-    wanted: list[tuple[str, str]] = []
-    if settings.url is None and settings.url_env:
-        wanted.append((settings.url_env, "url"))
-    if settings.secret_env:
-        wanted.append((settings.secret_env, "signing secret"))
-    if settings.token_env:
-        wanted.append((settings.token_env, "bot token"))
-    if settings.username_env:
-        wanted.append((settings.username_env, "SMTP user"))
-        wanted.append((settings.password_env or "", "SMTP password"))
-    return wanted
 
 
 def check_metrics_port(crawl: CrawlConfig) -> Check:

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crawler.engine.client import EngineUnreachable, SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 from crawler.engine.spool import (
     Action,
     BulkOutcome,
@@ -37,7 +38,6 @@ from crawler.engine.spool import (
     refusal_hint,
     send_actions,
 )
-from crawler.models import ARTICLES_ALIAS
 from crawler.state.sqlite import Closing
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.engine.client import SearchStore
-from crawler.models import ARTICLES_ALIAS
+from crawler.engine.indices import ARTICLES_ALIAS
 
 # Title matches count three times a body match: a headline naming the topic is the
 # strongest single signal an article is about it (the usual news-search weighting).

@@ -23,15 +23,16 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 import feedparser
 
+from crawler.vocabulary import SEOUL, PortalEngine
+
 __all__ = [
-    "Engine",
     "PortalHit",
     "PortalRequest",
     "build_request",
@@ -44,12 +45,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Engine = Literal["google_news", "naver_news", "naver_blog", "daum_web", "daum_blog"]
-
 NAVER_ID_ENV = "NAVER_CLIENT_ID"
 NAVER_SECRET_ENV = "NAVER_CLIENT_SECRET"
 KAKAO_KEY_ENV = "KAKAO_REST_API_KEY"
-_REQUIRED_ENV: dict[Engine, tuple[str, ...]] = {
+_REQUIRED_ENV: dict[PortalEngine, tuple[str, ...]] = {
     "google_news": (),
     "naver_news": (NAVER_ID_ENV, NAVER_SECRET_ENV),
     "naver_blog": (NAVER_ID_ENV, NAVER_SECRET_ENV),
@@ -67,7 +66,6 @@ NAVER_MAX_START = 1000
 KAKAO_SIZE = 50
 KAKAO_MAX_PAGE = 50
 
-KST = timezone(timedelta(hours=9), "KST")
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -77,14 +75,14 @@ class PortalHit:
     title: str
     snippet: str
     published: datetime | None
-    engine: Engine
+    engine: PortalEngine
     # The outlet or blog name when the portal gives one (Google News <source>, Naver bloggername).
     source: str | None = None
 
 
 @dataclass(frozen=True)
 class PortalRequest:
-    engine: Engine
+    engine: PortalEngine
     query: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -100,11 +98,11 @@ class MissingCredentials(Exception):
 
 
 def engines_available(
-    engines: Iterable[Engine], env: Mapping[str, str]
-) -> tuple[list[Engine], list[tuple[Engine, str]]]:
+    engines: Iterable[PortalEngine], env: Mapping[str, str]
+) -> tuple[list[PortalEngine], list[tuple[PortalEngine, str]]]:
     """(usable engines, [(skipped engine, reason)]); logs one line when any is skipped."""
-    usable: list[Engine] = []
-    skipped: list[tuple[Engine, str]] = []
+    usable: list[PortalEngine] = []
+    skipped: list[tuple[PortalEngine, str]] = []
     for engine in dict.fromkeys(engines):
         missing = [name for name in _REQUIRED_ENV[engine] if not env.get(name)]
         if missing:
@@ -119,7 +117,7 @@ def engines_available(
     return usable, skipped
 
 
-def _credential(env: Mapping[str, str], name: str, engine: Engine) -> str:
+def _credential(env: Mapping[str, str], name: str, engine: PortalEngine) -> str:
     value = env.get(name)
     if not value:
         raise MissingCredentials(f"{engine}: environment variable {name} is not set")
@@ -130,7 +128,7 @@ def _credential(env: Mapping[str, str], name: str, engine: Engine) -> str:
 
 
 def build_request(
-    engine: Engine, query: str, env: Mapping[str, str], position: int = 1
+    engine: PortalEngine, query: str, env: Mapping[str, str], position: int = 1
 ) -> PortalRequest:
     """The request for one page of results; `position` is Naver's start or Kakao's page."""
     if engine == "google_news":
@@ -145,7 +143,9 @@ def google_news_url(query: str) -> str:
     return f"{GOOGLE_NEWS_RSS}?{urlencode(params)}"
 
 
-def _naver_request(engine: Engine, query: str, env: Mapping[str, str], start: int) -> PortalRequest:
+def _naver_request(
+    engine: PortalEngine, query: str, env: Mapping[str, str], start: int
+) -> PortalRequest:
     if not 1 <= start <= NAVER_MAX_START:
         raise ValueError(f"{engine}: start must be 1..{NAVER_MAX_START}, got {start}")
     params = {"query": query, "display": NAVER_DISPLAY, "start": start, "sort": "date"}
@@ -158,7 +158,9 @@ def _naver_request(engine: Engine, query: str, env: Mapping[str, str], start: in
     return PortalRequest(engine, query, url, headers, start)
 
 
-def _kakao_request(engine: Engine, query: str, env: Mapping[str, str], page: int) -> PortalRequest:
+def _kakao_request(
+    engine: PortalEngine, query: str, env: Mapping[str, str], page: int
+) -> PortalRequest:
     if not 1 <= page <= KAKAO_MAX_PAGE:
         raise ValueError(f"{engine}: page must be 1..{KAKAO_MAX_PAGE}, got {page}")
     params = {"query": query, "sort": "recency", "page": page, "size": KAKAO_SIZE}
@@ -191,7 +193,7 @@ def next_request(
 # --- responses -----------------------------------------------------------------
 
 
-def parse_response(engine: Engine, body: bytes) -> list[PortalHit]:
+def parse_response(engine: PortalEngine, body: bytes) -> list[PortalHit]:
     if engine == "google_news":
         return parse_google_news(body)
     if engine in ("naver_news", "naver_blog"):
@@ -232,7 +234,7 @@ def _struct_time_to_datetime(value: Any) -> datetime | None:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def parse_naver(engine: Engine, body: bytes) -> list[PortalHit]:
+def parse_naver(engine: PortalEngine, body: bytes) -> list[PortalHit]:
     """Naver Search API JSON. News items prefer `originallink` (the outlet's own
     URL, which feeds also give us) over Naver's copy in `link`."""
     hits = []
@@ -252,7 +254,7 @@ def parse_naver(engine: Engine, body: bytes) -> list[PortalHit]:
     return hits
 
 
-def parse_kakao(engine: Engine, body: bytes) -> list[PortalHit]:
+def parse_kakao(engine: PortalEngine, body: bytes) -> list[PortalHit]:
     """Kakao (Daum) search API JSON: `documents` with ISO 8601 `datetime`."""
     hits = []
     for doc in _json(body).get("documents") or []:
@@ -295,7 +297,7 @@ def _rfc822(value: Any) -> datetime | None:
 def _yyyymmdd(value: Any) -> datetime | None:
     """Naver blog `postdate` has no time: midnight KST of that day."""
     try:
-        return datetime.strptime(str(value), "%Y%m%d").replace(tzinfo=KST) if value else None
+        return datetime.strptime(str(value), "%Y%m%d").replace(tzinfo=SEOUL) if value else None
     except ValueError:
         return None
 
@@ -336,6 +338,6 @@ def calls_allowed_now(budget_per_day: int, used_today: int, now: datetime) -> in
     """
     if now.tzinfo is None:
         raise ValueError("calls_allowed_now needs a timezone-aware `now`")
-    hour = now.astimezone(KST).hour
+    hour = now.astimezone(SEOUL).hour
     released = math.floor(budget_per_day * (hour + 1) / 24)
     return max(0, released - used_today)

@@ -20,7 +20,6 @@ from scrapy.http import Response
 from crawler.config import SearchSource
 from crawler.extraction.urls import canonicalize_url
 from crawler.items import EntryHints
-from crawler.models import SEOUL
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.portals import (
     PortalHit,
@@ -32,6 +31,7 @@ from crawler.spiders.portals import (
     next_request,
     parse_response,
 )
+from crawler.vocabulary import SEOUL
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from crawler.config import SitemapSource
 from crawler.context import CrawlContext
 from crawler.extraction.urls import canonicalize_url
 from crawler.items import EntryHints, PageItem
-from crawler.models import SEOUL
 from crawler.spiders.base import SourceSpider
+from crawler.vocabulary import in_seoul
 
 log = logging.getLogger(__name__)
 
@@ -129,4 +129,4 @@ def _parse_lastmod(value: str | None) -> Any:
     except (ValueError, OverflowError):
         return None
     # A date-only lastmod is a Korean calendar day for Korean sites.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SEOUL)
+    return in_seoul(parsed)

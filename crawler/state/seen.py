@@ -27,8 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from crawler.models import SEOUL
 from crawler.state.sqlite import Closing, immediate_transaction, open_store
+from crawler.vocabulary import in_seoul
 
 MarkResult = Literal["new", "updated", "unchanged"]
 
@@ -211,7 +211,7 @@ class SeenStore(Closing):
 
 def _aware(value: datetime) -> datetime:
     """Naive times are Korean local time, the product's rule for every source."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=SEOUL)
+    return in_seoul(value)
 
 
 def _format(value: datetime) -> str:

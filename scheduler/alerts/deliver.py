@@ -112,7 +112,7 @@ def deliver_due(
     keyed = {key for key, record in due.items() if is_idempotent(config, str(record["notifier"]))}
     claim(store, keyed)
     down: set[str] = set()
-    notifiers: dict[str, Notifier] = {}
+    notifiers: dict[str, Notifier[Any]] = {}
     results = ResultLog(store)
     try:
         for key, record in due.items():
@@ -181,7 +181,7 @@ def _still_due(record: dict[str, Any], now: datetime) -> bool:
 
 def _send(
     config: Config,
-    notifiers: dict[str, Notifier],
+    notifiers: dict[str, Notifier[Any]],
     name: str,
     message: Message,
     env: Mapping[str, str] | None,

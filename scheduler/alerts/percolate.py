@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.engine.client import SearchStore
-from scheduler.alerts.watches import MAX_WATCHES, WATCHES_ALIAS
+from crawler.engine.indices import WATCHES_ALIAS
+from scheduler.alerts.watches import MAX_WATCHES
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The alert state in the engine (alias newswatch-alerts): sent-log, queue, markers, checkpoint.
+"""The alert state in the engine (ALERTS_ALIAS): sent-log, queue, markers, checkpoint.
 
 Every record's `_id` is a deterministic key, so writing a record twice is
 harmless and "create" (fails with 409 when the record exists) is how the
@@ -24,8 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from crawler.engine.client import EngineError, SearchStore
+from crawler.engine.indices import ALERTS_ALIAS
 
-ALERTS_ALIAS = "newswatch-alerts"
 CHECKPOINT_ID = "checkpoint"
 # Bulk/mget requests of 500 records: the same knee as the articles' bulk size.
 CHUNK = 500

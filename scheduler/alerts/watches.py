@@ -1,4 +1,4 @@
-"""Keep the percolator index (alias newswatch-watches) equal to the config's watches.
+"""Keep the percolator index (WATCHES_ALIAS) equal to the config's watches.
 
 Each watch is one document whose `_id` is the watch's name, holding the
 compiled query. Sync writes only what changed and deletes watches that left
@@ -14,11 +14,11 @@ from typing import Any
 
 from crawler.config import Config, WatchConfig
 from crawler.engine.client import EngineError, SearchStore
+from crawler.engine.indices import WATCHES_ALIAS
 from scheduler.alerts.dsl import watch_percolator_query
 
 log = logging.getLogger(__name__)
 
-WATCHES_ALIAS = "newswatch-watches"
 # Above any realistic number of watches (the bench uses 1,000) and within the
 # engines' default max_result_window of 10,000.
 MAX_WATCHES = 10_000

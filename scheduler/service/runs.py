@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from crawler.engine.indices import RUNS_ALIAS
 from crawler.state.sqlite import check_store
 
 RunStatus = Literal["running", "ok", "partial", "failed", "timeout", "interrupted", "crashed"]
@@ -107,7 +108,7 @@ class RunRecord:
 
 
 # What moving a damaged run history aside costs (said in the error that names it).
-REBUILD = "the service starts a new history; runs already shipped stay in newswatch-runs"
+REBUILD = f"the service starts a new history; runs already shipped stay in {RUNS_ALIAS}"
 
 
 class RunHistory:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from crawler.engine.client import SearchStore
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, NEWSWATCH, Workspace
 from tests.e2e.site_articles import fault_site_articles, sejong_mou
 from tests.engine_proxy import EngineProxy

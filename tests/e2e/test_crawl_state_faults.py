@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from crawler.engine.client import SearchStore
-from crawler.models import ARTICLES_ALIAS
+from crawler.engine.indices import ARTICLES_ALIAS
 from crawler.state.seen import SeenStore
 from crawler.state.stories import StoryIndex
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, NEWSWATCH, Workspace

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 from crawler.engine.setup import run_setup
 from crawler.engine.templates import load_families, mappings_dir
-from crawler.models import ARTICLES_ALIAS, Article
+from crawler.models import Article
 from scheduler.cli import main
 
 pytestmark = pytest.mark.engine

@@ -10,11 +10,11 @@ from typing import Any
 from rich.markup import escape
 
 from crawler.config import Config
+from crawler.engine.indices import ALERTS_ALIAS
 from scheduler.alerts import AlertsNotReady, SweepReport, run_sweep
 from scheduler.alerts.attempts import NotResendable, requeue_uncertain
 from scheduler.alerts.message import Segments, format_timeline
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
-from scheduler.alerts.records import ALERTS_ALIAS
 from scheduler.alerts.sweep import alias_exists
 from scheduler.cli.commands.common import (
     UsageError,

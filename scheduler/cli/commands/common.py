@@ -11,7 +11,7 @@ from rich.table import Table
 
 from crawler.config import Config, ConfigError, load_config
 from crawler.engine.client import SearchStore
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -154,7 +154,7 @@ def _print_would_index(articles: list[Article]) -> None:
 
 
 def _article_json(article: Article) -> dict[str, Any]:
-    from crawler.models import SEOUL
+    from crawler.vocabulary import SEOUL
 
     published = article.published.astimezone(SEOUL).isoformat() if article.published else None
     return {

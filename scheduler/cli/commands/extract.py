@@ -11,8 +11,9 @@ from pathlib import Path
 from rich.markup import escape
 
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
-from crawler.models import SEOUL, Article
+from crawler.models import Article
 from crawler.tagging import Tagger
+from crawler.vocabulary import SEOUL
 from scheduler.cli.commands.common import UsageError, config_of, error, out
 
 # Fields shown in the readable (non-JSON) summary, in this order.

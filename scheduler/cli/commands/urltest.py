@@ -175,7 +175,7 @@ def verdict_lines(result: UrlTestResult, min_relevance: float) -> list[str]:
 
 
 def _print_article(article: Article) -> None:
-    from crawler.models import SEOUL
+    from crawler.vocabulary import SEOUL
 
     published = (
         article.published.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M KST")

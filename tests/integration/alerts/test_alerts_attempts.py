@@ -19,7 +19,7 @@ from scheduler.alerts import records
 from scheduler.alerts.attempts import attempt_fields, requeue_uncertain
 from scheduler.alerts.preview import read_history
 from tests.conftest import RecordingServer
-from tests.integration.test_alerts import (
+from tests.integration.alerts.test_alerts import (
     MATCHING,
     T0,
     Inbox,

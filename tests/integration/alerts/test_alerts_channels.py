@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from crawler.config import NotifierConfig
+from crawler.config import NotifierConfig, notifier_config
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers import DeliveryError, build_notifier
 from tests.conftest import RecordingServer
-from tests.integration.test_alerts import Inbox, LoopbackSMTP
+from tests.integration.alerts.test_alerts import Inbox, LoopbackSMTP
 
 MESSAGE = Message(
     key="d-0123",
@@ -44,7 +44,7 @@ def ok(method: str, path: str, body: bytes) -> tuple[int, dict[str, str], Any]:
 @pytest.mark.parametrize("channel", ["slack", "discord", "teams"])
 def test_chat_webhooks_post_their_payload_with_the_url_from_the_environment(channel: str) -> None:
     with RecordingServer(ok) as server:
-        settings = NotifierConfig(type=channel, url_env="HOOK_URL", timeout=3)  # type: ignore[arg-type]
+        settings = notifier_config(type=channel, url_env="HOOK_URL", timeout=3)  # type: ignore[arg-type]
         build_notifier("chat", settings, {"HOOK_URL": server.url + "/hooks/T0/secret"}).send(
             MESSAGE
         )
@@ -54,7 +54,7 @@ def test_chat_webhooks_post_their_payload_with_the_url_from_the_environment(chan
 
 def test_telegram_posts_send_message_with_the_token_in_the_path() -> None:
     with RecordingServer(ok) as server:
-        settings = NotifierConfig(
+        settings = notifier_config(
             type="telegram", url=server.url, token_env="TG_TOKEN", chat_id="-100", timeout=3
         )
         build_notifier("tg", settings, {"TG_TOKEN": "123:abc"}).send(MESSAGE)
@@ -68,7 +68,7 @@ def test_errors_keep_secrets_out_and_carry_retry_after() -> None:
         return 429, {"Retry-After": "42"}, {"retry": True}
 
     with RecordingServer(limited) as server:
-        settings = NotifierConfig(type="slack", url_env="HOOK_URL", timeout=3)
+        settings = notifier_config(type="slack", url_env="HOOK_URL", timeout=3)
         notifier = build_notifier("chat", settings, {"HOOK_URL": server.url + "/hooks/secret"})
         with pytest.raises(DeliveryError) as info:
             notifier.send(MESSAGE)
@@ -77,7 +77,7 @@ def test_errors_keep_secrets_out_and_carry_retry_after() -> None:
 
 
 def test_missing_secret_is_a_delivery_error_naming_the_variable() -> None:
-    settings = NotifierConfig(type="webhook", url="http://127.0.0.1:9/", secret_env="NOPE")
+    settings = notifier_config(type="webhook", url="http://127.0.0.1:9/", secret_env="NOPE")
     with pytest.raises(DeliveryError, match="environment variable NOPE"):
         build_notifier("hook", settings, {}).send(MESSAGE)
 
@@ -128,7 +128,7 @@ def tls_smtp(tmp_path: Path) -> Iterator[tuple[LoopbackSMTP, Inbox, Path]]:
 
 
 def email_settings(port: int, starttls: bool = True) -> NotifierConfig:
-    return NotifierConfig(
+    return notifier_config(
         type="email",
         host="127.0.0.1",
         port=port,

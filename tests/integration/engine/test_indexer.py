@@ -15,9 +15,10 @@ from crawler import store as store_module
 from crawler.config import SearchConfig
 from crawler.engine.client import Credentials, SearchStore
 from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.indices import ARTICLES_ALIAS
 from crawler.engine.setup import run_setup
 from crawler.engine.spool import Spool
-from crawler.models import ARTICLES_ALIAS, Article
+from crawler.models import Article
 
 pytestmark = pytest.mark.engine
 

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.spiders.portals import (
-    KST,
     MissingCredentials,
     PortalHit,
     build_request,
@@ -24,6 +23,7 @@ from crawler.spiders.portals import (
     next_request,
     parse_response,
 )
+from crawler.vocabulary import SEOUL
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "portals"
 KEYS = {"NAVER_CLIENT_ID": "id-123", "NAVER_CLIENT_SECRET": "secret-456", "KAKAO_REST_API_KEY": "k"}
@@ -131,7 +131,7 @@ def test_parse_naver_news() -> None:
         snippet=(
             "권영진 대구시장은 중국 항저우 알리바바 본사를 방문해 스마트시티 선진 사례를 살폈다."
         ),
-        published=datetime(2024, 5, 1, 11, 30, tzinfo=KST),
+        published=datetime(2024, 5, 1, 11, 30, tzinfo=SEOUL),
         engine="naver_news",
     )
     # no originallink: Naver's own copy
@@ -145,7 +145,7 @@ def test_parse_naver_blog() -> None:
     assert hit.url == "https://blog.naver.com/smartcitylab/223400000001"
     assert hit.title == "항저우 시티브레인 견학 후기"
     assert hit.source == "스마트도시 연구노트"
-    assert hit.published == datetime(2024, 4, 30, tzinfo=KST)
+    assert hit.published == datetime(2024, 4, 30, tzinfo=SEOUL)
 
 
 def test_parse_kakao() -> None:
@@ -220,7 +220,7 @@ def test_iterate_until_seen_stops_at_the_first_known_url() -> None:
     ],
 )
 def test_calls_allowed_now(hour_kst: int, used: int, expected: int) -> None:
-    now = datetime(2024, 5, 1, hour_kst, 30, tzinfo=KST)
+    now = datetime(2024, 5, 1, hour_kst, 30, tzinfo=SEOUL)
     assert calls_allowed_now(1200, used, now) == expected
 
 

@@ -7,8 +7,8 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.models import SEOUL
 from crawler.state.seen import SeenStore
+from crawler.vocabulary import SEOUL
 
 URL = "https://www.naeil.com/news_view/?id_art=296143"
 LASTMOD = datetime(2018, 12, 19, 10, 41, tzinfo=SEOUL)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.models import Article, ArticleKind, ContentMode
+from crawler.models import Article
 from crawler.state.stories import (
     MIN_TEXT_CHARS,
     SIGNATURE_CHARS,
@@ -18,6 +18,7 @@ from crawler.state.stories import (
     shingles,
     text_signature,
 )
+from crawler.vocabulary import ArticleKind, ContentMode
 from tests.conftest import seed_article
 
 PAGES = Path(__file__).resolve().parents[2] / "fixtures" / "pages"
