@@ -5,7 +5,7 @@ engine cannot take now goes to the durable spool (crawler.engine.spool) and is
 replayed later: the whole batch when the engine is unreachable (or none is
 configured), single actions that failed with 429 or 5xx after the helper's
 own retries, and those it refuses until someone acts (a write block, missing
-privileges, a closed index or missing alias: `crawler.engine.spool.LIFTABLE_ERRORS`),
+privileges, a closed index or missing alias: `crawler.engine.bulk.LIFTABLE_ERRORS`),
 which are also counted as errors and logged with what to do. What the engine
 refuses for good (a mapping violation, a missing document for an update) is
 counted by error type, logged with its doc id and kept in the spool's
@@ -25,19 +25,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crawler.engine.client import EngineUnreachable, SearchStore
-from crawler.engine.indices import ARTICLES_ALIAS
-from crawler.engine.spool import (
+from crawler.engine.bulk import (
     Action,
     BulkOutcome,
-    ReplayResult,
-    Spool,
     error_kind,
     error_reason,
     is_liftable,
     refusal_hint,
     send_actions,
 )
+from crawler.engine.client import EngineUnreachable, SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.engine.spool import ReplayResult, Spool
 from crawler.state.sqlite import Closing
 
 log = logging.getLogger(__name__)

@@ -43,116 +43,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
+from crawler.engine.bulk import (
+    Action,
+    action_key,
+    error_kind,
+    error_reason,
+    is_liftable,
+    refusal_hint,
+    send_actions,
+)
+from crawler.engine.client import EngineUnreachable, SearchStore
 from crawler.state.sqlite import try_exclusive_lock
 
 log = logging.getLogger(__name__)
-
-Action = dict[str, Any]
 
 SEGMENT_GLOB = "seg-*.jsonl"
 REJECTED_DIR = "rejected"
 LOCK_FILE = ".replay.lock"
 
 _sequence = itertools.count()
-
-
-# Error types an operator or the engine lifts while the document stays the same:
-# `index.blocks.write` or a flood-stage disk (cluster_block_exception, HTTP 403
-# per item, checked on OpenSearch 2.19), missing privileges (security_exception),
-# a closed index (index_closed_exception, HTTP 400) and a missing alias
-# (index_not_found_exception, HTTP 404 with `require_alias`). A missing document
-# for an update is also a 404 but is refused for good: it is told by its type.
-LIFTABLE_ERRORS = frozenset(
-    {
-        "cluster_block_exception",
-        "security_exception",
-        "index_closed_exception",
-        "index_not_found_exception",
-    }
-)
-
-
-def is_retryable(result: dict[str, Any]) -> bool:
-    """Overloaded (429), server-side (5xx) and liftable refusals may succeed later."""
-    status = result.get("status")
-    if status is None or status == 429 or status >= 500 or status in (401, 403):
-        return True
-    return error_kind(result) in LIFTABLE_ERRORS
-
-
-def is_liftable(result: dict[str, Any]) -> bool:
-    """A refusal that lasts until someone acts (lifts a block, runs setup), not a hiccup."""
-    status = result.get("status")
-    return status in (401, 403) or error_kind(result) in LIFTABLE_ERRORS
-
-
-def refusal_hint(result: dict[str, Any]) -> str:
-    """What a person does about a liftable refusal, for the log line that reports it."""
-    kind = error_kind(result)
-    if kind == "index_not_found_exception":
-        return "the alias is missing: run `newswatch setup`"
-    if kind == "cluster_block_exception":
-        return "the index is write-blocked: lift the block (or free disk space on the engine)"
-    if kind == "index_closed_exception":
-        return "the index is closed: open it"
-    return "the credentials lack a privilege: see deploy/ for the crawler's role"
-
-
-@dataclass
-class BulkOutcome:
-    """What happened to each action of one bulk call."""
-
-    succeeded: list[tuple[Action, dict[str, Any]]] = field(default_factory=list)
-    retryable: list[tuple[Action, dict[str, Any]]] = field(default_factory=list)
-    rejected: list[tuple[Action, dict[str, Any]]] = field(default_factory=list)
-    # Not answered because the whole request failed (see `error`).
-    unsent: list[Action] = field(default_factory=list)
-    error: EngineError | None = None
-
-
-def send_actions(store: SearchStore, actions: list[Action]) -> BulkOutcome:
-    """Send actions through `store.bulk` and sort each one by its result.
-
-    Results are matched to actions by (operation, _id): the helper retries 429s
-    itself and then reports them out of order.
-    """
-    outcome = BulkOutcome()
-    waiting: dict[tuple[str, str], list[Action]] = {}
-    for action in actions:
-        waiting.setdefault(_action_key(action), []).append(action)
-    try:
-        for ok, item in store.bulk(actions):
-            op, result = next(iter(item.items()))
-            matched = waiting.get((op, str(result.get("_id"))))
-            if not matched:
-                log.error("bulk result for unknown action %s %s", op, result.get("_id"))
-                continue
-            action = matched.pop(0)
-            if ok:
-                outcome.succeeded.append((action, result))
-            elif is_retryable(result):
-                outcome.retryable.append((action, result))
-            else:
-                outcome.rejected.append((action, result))
-    except EngineError as exc:
-        outcome.error = exc
-    outcome.unsent = [action for group in waiting.values() for action in group]
-    return outcome
-
-
-def error_kind(result: dict[str, Any]) -> str:
-    error = result.get("error")
-    if isinstance(error, dict):
-        return str(error.get("type", "unknown"))
-    return "unknown"
-
-
-def error_reason(result: dict[str, Any]) -> str:
-    error = result.get("error")
-    if isinstance(error, dict):
-        return str(error.get("reason", ""))
-    return str(error or "")
 
 
 @dataclass
@@ -288,7 +197,7 @@ class Spool:
         refused = [r for _, r in outcome.retryable if is_liftable(r)]
         for action, reply in outcome.retryable:
             if is_liftable(reply):
-                result.refused[_action_key(action)] = error_kind(reply)
+                result.refused[action_key(action)] = error_kind(reply)
         left = [action for action, _ in outcome.retryable] + outcome.unsent
         if not left:
             path.unlink(missing_ok=True)
@@ -354,10 +263,6 @@ class Spool:
     def _replay_lock(self) -> AbstractContextManager[bool]:
         """One replayer per spool: two would send the same segments twice (harmless, wasteful)."""
         return try_exclusive_lock(self.directory / LOCK_FILE)
-
-
-def _action_key(action: Action) -> tuple[str, str]:
-    return str(action.get("_op_type", "index")), str(action.get("_id"))
 
 
 def _in_original_order(actions: list[Action], left: list[Action]) -> list[Action]:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.engine.client import EngineError, SearchStore
+from crawler.engine.bulk import write_all
+from crawler.engine.client import SearchStore
 from crawler.engine.indices import WATCHES_ALIAS
 from scheduler.alerts.dsl import watch_percolator_query
 
@@ -96,8 +97,6 @@ def _same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 def _bulk(store: SearchStore, actions: list[dict[str, Any]]) -> None:
-    failures = [item for ok, item in store.bulk(actions) if not ok]
-    if failures:
-        raise EngineError(f"{WATCHES_ALIAS}: {len(failures)} watches not stored: {failures[:3]}")
+    write_all(store, actions, what=f"{WATCHES_ALIAS} watches")
     # The very next percolation must see the new watches.
     store.request("POST", f"/{WATCHES_ALIAS}/_refresh")

@@ -12,6 +12,7 @@ import logging
 import threading
 
 from crawler.config import SearchConfig
+from crawler.engine.bulk import send
 from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
 from crawler.engine.indices import RUNS_ALIAS
 from scheduler.service.outage import EngineOutage
@@ -77,7 +78,7 @@ class RunShipper:
                 }
                 for run in runs
             ]
-            shipped = [item["index"]["_id"] for ok, item in store.bulk(actions) if ok]
+            shipped = [item.doc_id for item in send(store, actions) if item.ok]
         finally:
             store.close()
         self._history.mark_shipped(shipped)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from crawler import store as store_module
 from crawler.config import SearchConfig
+from crawler.engine import client as store_module
 from crawler.engine.client import Credentials, SearchStore
 from crawler.engine.indexer import BufferedIndexer
 from crawler.engine.indices import ARTICLES_ALIAS

@@ -14,9 +14,10 @@ from typing import Any, cast
 
 import pytest
 
+from crawler.engine.bulk import send_actions
 from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
 from crawler.engine.indexer import BufferedIndexer
-from crawler.engine.spool import Spool, send_actions
+from crawler.engine.spool import Spool
 
 
 def action(doc_id: str, op: str = "index") -> dict[str, Any]:
