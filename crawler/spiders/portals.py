@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import feedparser
 
-from crawler.vocabulary import SEOUL, PortalEngine
+from crawler.vocabulary import SEOUL, PortalEngine, in_seoul
 
 __all__ = [
     "PortalHit",
@@ -297,7 +297,7 @@ def _rfc822(value: Any) -> datetime | None:
 def _yyyymmdd(value: Any) -> datetime | None:
     """Naver blog `postdate` has no time: midnight KST of that day."""
     try:
-        return datetime.strptime(str(value), "%Y%m%d").replace(tzinfo=SEOUL) if value else None
+        return in_seoul(datetime.strptime(str(value), "%Y%m%d")) if value else None
     except ValueError:
         return None
 

@@ -13,7 +13,7 @@ from rich.markup import escape
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.models import Article
 from crawler.tagging import Tagger
-from crawler.vocabulary import SEOUL
+from crawler.vocabulary import in_seoul
 from scheduler.cli.commands.common import UsageError, config_of, error, out
 
 # Fields shown in the readable (non-JSON) summary, in this order.
@@ -101,7 +101,7 @@ def parse_fetched(value: str | None) -> datetime:
         raise UsageError(
             f"--fetched must be ISO 8601 (e.g. 2018-12-19T15:27:00+09:00), got {value!r}"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SEOUL)
+    return in_seoul(parsed)
 
 
 def print_summary(article: Article) -> None:
