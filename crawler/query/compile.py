@@ -71,7 +71,11 @@ class CompiledQuery:
 
 def compile_query(text: str, terms: KnownTerms | None = None) -> CompiledQuery:
     """Parse and compile; raises QuerySyntaxError with the column when it does not parse."""
-    tree = parse_query(text)
+    return compile_tree(parse_query(text), terms)
+
+
+def compile_tree(tree: Node, terms: KnownTerms | None = None) -> CompiledQuery:
+    """Compile a tree parse_query made (a watch's, parsed when the config loaded)."""
     bounds = tuple(n.bound for n in _top_level(tree) if isinstance(n, DateTerm))
     rest = [n for n in _top_level(tree) if not isinstance(n, DateTerm)]
     matched = rest[0] if len(rest) == 1 else And(tuple(rest))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+
+from crawler.vocabulary import SEOUL, in_seoul
 
 DATE_FIELDS = ("since", "until")
-SEOUL = ZoneInfo("Asia/Seoul")
 _AGE_RE = re.compile(r"(\d{1,5})([hdw])")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
@@ -74,7 +74,7 @@ def parse_date_value(field: str, value: str) -> DateBound:
             f"{field}: wants a day (2026-11-01), a moment (2026-11-01T09:00) or an age "
             f"(24h, 7d, 2w), got {value!r}"
         ) from None
-    return DateBound(field, moment=moment if moment.tzinfo else moment.replace(tzinfo=SEOUL))
+    return DateBound(field, moment=in_seoul(moment))
 
 
 def _day_bound(field: str, day: date) -> DateBound:

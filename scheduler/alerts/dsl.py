@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import WatchConfig
-from crawler.query.compile import DateWindow, compile_query
+from crawler.query.compile import DateWindow, compile_query, compile_tree
 
 Query = dict[str, Any]
 
@@ -22,12 +22,12 @@ def compile_watch_query(query: str) -> Query:
 
 
 def watch_window(watch: WatchConfig) -> DateWindow:
-    return compile_query(watch.query).window
+    return compile_tree(watch.parsed_query).window
 
 
 def watch_percolator_query(watch: WatchConfig) -> Query:
     """The stored percolator query: the watch's query plus its relevance floor."""
-    compiled = compile_watch_query(watch.query)
+    compiled = compile_tree(watch.parsed_query).query  # parsed once, when the config loaded
     if watch.min_relevance is None:
         return compiled
     floor = {"range": {"relevance": {"gte": watch.min_relevance}}}

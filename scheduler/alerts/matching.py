@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.models import ARTICLES_ALIAS
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 from crawler.query.compile import DateWindow
-from crawler.store import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.dsl import watch_window
 from scheduler.alerts.message import Item, Segments, article_times
@@ -71,7 +71,7 @@ def find_and_queue(
     start = checkpoint - settings.overlap if checkpoint else now - settings.first_lookback
     newest = checkpoint
     watches = {w.name: w for w in config.watches}
-    patterns = {w.name: terms_pattern(watch_terms(w.query)) for w in config.watches}
+    patterns = {w.name: terms_pattern(watch_terms(w.parsed_query)) for w in config.watches}
     windows = {w.name: watch_window(w) for w in config.watches}
     for page in _pages(store, start, settings.page_size):
         counts.articles_in_window += len(page)

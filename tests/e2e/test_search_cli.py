@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
-from crawler.indexing import index_articles
-from crawler.models import SEOUL, Article
-from crawler.store import SearchStore
+from crawler.engine.bulk import index_articles
+from crawler.models import Article
+from crawler.vocabulary import SEOUL
+from crawler.engine.client import SearchStore
 from tests.conftest import seed_article
 from tests.e2e.conftest import Workspace
 
