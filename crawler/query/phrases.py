@@ -17,8 +17,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.query.syntax import And, Node, Not, Or, Text
 from crawler.engine.templates import mappings_dir, read_word_list
+from crawler.query.syntax import And, Node, Not, Or, Text
 
 # Longest run of words looked at for one term; the longest synonym today has 5 words
 # ("memorandum of understanding" style entries), 6 leaves room.

@@ -11,9 +11,9 @@ import pytest
 from rich.cells import cell_len
 
 from crawler.engine.bulk import index_articles
+from crawler.engine.client import SearchStore
 from crawler.models import Article
 from crawler.vocabulary import SEOUL
-from crawler.engine.client import SearchStore
 from tests.conftest import seed_article
 from tests.e2e.conftest import Workspace
 

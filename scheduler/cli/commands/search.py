@@ -16,11 +16,11 @@ from typing import Any
 from rich.cells import cell_len
 from rich.markup import escape
 
+from crawler.engine.search import SORTS, SearchOptions, build_query, stream_hits
+from crawler.engine.search_hits import MARK_END, MARK_START, Hit
 from crawler.query.compile import CompiledQuery, compile_query
 from crawler.query.dates import DateBound, DateValueError, parse_date_value
 from crawler.query.syntax import QuerySyntaxError
-from crawler.engine.search import SORTS, SearchOptions, build_query, stream_hits
-from crawler.engine.search_hits import MARK_END, MARK_START, Hit
 from scheduler.cli.commands.common import UsageError, config_of, connect, err, out
 from scheduler.terminal import printable
 

@@ -9,8 +9,8 @@ import pytest
 from crawler.engine.bulk import index_articles
 from crawler.engine.client import SearchStore
 from crawler.engine.search import search_articles
-from crawler.models import Article
 from crawler.engine.search_hits import MARK_END, MARK_START
+from crawler.models import Article
 from tests.conftest import seed_article
 
 UNRELATED = [

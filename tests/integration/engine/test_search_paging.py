@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from crawler.engine.bulk import index_articles
-from crawler.engine.indices import ARTICLES_ALIAS
-from crawler.models import Article
-from crawler.engine.search import PAGE_SIZE, SearchOptions, stream_hits
 from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.engine.search import PAGE_SIZE, SearchOptions, stream_hits
+from crawler.models import Article
 
 # Just past the default max_result_window (10,000), so from+size paging would fail.
 COUNT = 10_030

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from crawler.config import SearchConfig, parse_config
-from crawler.engine.setup import run_setup
 from crawler.engine.bulk import index_articles
+from crawler.engine.client import SearchStore
 from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.engine.search import SearchOptions, stream_hits
+from crawler.engine.setup import run_setup
 from crawler.models import Article
 from crawler.vocabulary import SEOUL
-from crawler.engine.search import SearchOptions, stream_hits
-from crawler.engine.client import SearchStore
 from scheduler.alerts import sync_watches
 from scheduler.alerts.dsl import watch_window
 from scheduler.alerts.matching import in_date_window

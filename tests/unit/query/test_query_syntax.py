@@ -8,7 +8,6 @@ import pytest
 
 from crawler.query.compile import DateWindow, compile_query
 from crawler.query.dates import parse_date_value
-from crawler.vocabulary import SEOUL
 from crawler.query.phrases import group_known_terms, load_known_terms, terms_from_lists
 from crawler.query.syntax import (
     And,
@@ -21,6 +20,7 @@ from crawler.query.syntax import (
     parse_query,
     parse_watch_query,
 )
+from crawler.vocabulary import SEOUL
 from scheduler.alerts.dsl import compile_watch_query
 
 
