@@ -10,6 +10,7 @@ and equal to the articles the query names.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from crawler.engine.search import SearchOptions, stream_hits
 from crawler.engine.setup import run_setup
 from crawler.models import Article
 from crawler.vocabulary import SEOUL
-from scheduler.alerts import sync_watches
+from scheduler.alerts import records, run_sweep, sync_watches
 from scheduler.alerts.dsl import watch_window
 from scheduler.alerts.matching import in_date_window
 from scheduler.alerts.percolate import ArticleDoc, percolate
@@ -206,3 +207,27 @@ def test_spaced_and_unspaced_smart_city_find_the_same_set(
 ) -> None:
     # Article 4's "Smart planning ... city" is not smart city.
     assert paths[query] == ({3, 5}, {3, 5}), query
+
+
+def test_a_sweep_checks_a_watch_s_since_at_its_own_time(
+    ready_store: SearchStore, tmp_path: Path
+) -> None:
+    """since:2d in a watch: an old article fetched now does not alert, a recent one does."""
+    now = datetime.now(UTC)
+    old, new = (
+        Article(
+            url=f"https://news.example.kr/since/{n}",
+            title=f"대구 스마트시티 {n}",
+            text="대구시가 스마트시티 사업을 발표했다.",
+            fetched=now - timedelta(minutes=5),
+            published=now - age,
+        )
+        for n, age in ((1, timedelta(days=5)), (2, timedelta(hours=3)))
+    )
+    assert index_articles(ready_store, [old, new]).failed == 0
+    ready_store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
+    config = parse_config({"watches": [{"name": "recent", "query": "스마트시티 since:2d"}]})
+    run_sweep(ready_store, config, tmp_path / "state", now)
+    body = {"size": 10, "query": {"term": {"record_type": "delivery"}}}
+    alerted = [hit["_source"]["url"] for hit in records.search_records(ready_store, body)]
+    assert alerted == ["https://news.example.kr/since/2"]
