@@ -7,13 +7,17 @@ The engine splits a query on whitespace before the synonym filter sees it, so
 adjacent words that spells a term of index_mappings/synonyms.txt (as written, or
 with the spaces removed, which covers Korean spacing: 스마트 시티 = 스마트시티) or a
 compound of the Nori user dictionary becomes one phrase, and the phrase query then
-applies the synonyms to the whole run. The files are the ones `newswatch setup`
-installs into the analyzers, so the grouping and the engine read the same lists.
+applies the synonyms to the whole run. A particle on the last word (City Brain을,
+스마트 시티를) does not hide the term: the analyzer drops it from the phrase too.
+The files are the ones `newswatch setup` installs into the analyzers, so the
+grouping and the engine read the same lists.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,13 +33,27 @@ MAX_TERM_WORDS = 6
 class KnownTerms:
     spaced: frozenset[str]  # multi-word terms, lowercased, single spaces
     joined: frozenset[str]  # every term with its spaces removed, lowercased
+    # Korean particles a query's last word may carry (City Brain을), longest first.
+    particles: tuple[str, ...] = ()
 
     def spells_term(self, words: list[str]) -> bool:
         lowered = [w.lower() for w in words]
-        return " ".join(lowered) in self.spaced or "".join(lowered) in self.joined
+        return any(
+            " ".join(spelling) in self.spaced or "".join(spelling) in self.joined
+            for spelling in self._spellings(lowered)
+        )
+
+    def _spellings(self, lowered: list[str]) -> Iterator[list[str]]:
+        yield lowered
+        last = lowered[-1]
+        for particle in self.particles:
+            if last.endswith(particle) and len(last) > len(particle):
+                yield [*lowered[:-1], last[: -len(particle)]]
 
 
-def terms_from_lists(synonym_lines: list[str], dictionary_lines: list[str]) -> KnownTerms:
+def terms_from_lists(
+    synonym_lines: list[str], dictionary_lines: list[str], particles: list[str] | None = None
+) -> KnownTerms:
     terms: set[str] = set()
     for line in synonym_lines:
         for side in line.split("=>"):
@@ -45,6 +63,7 @@ def terms_from_lists(synonym_lines: list[str], dictionary_lines: list[str]) -> K
     return KnownTerms(
         spaced=frozenset(t for t in terms if " " in t),
         joined=frozenset(t.replace(" ", "") for t in terms),
+        particles=tuple(sorted(particles or [], key=len, reverse=True)),
     )
 
 
@@ -52,8 +71,17 @@ def terms_from_lists(synonym_lines: list[str], dictionary_lines: list[str]) -> K
 def load_known_terms(directory: Path | None = None) -> KnownTerms:
     folder = directory or mappings_dir()
     return terms_from_lists(
-        read_word_list(folder / "synonyms.txt"), read_word_list(folder / "user_dictionary.txt")
+        read_word_list(folder / "synonyms.txt"),
+        read_word_list(folder / "user_dictionary.txt"),
+        _query_particles(folder),
     )
+
+
+def _query_particles(folder: Path) -> list[str]:
+    """The particles the search analyzer drops (articles template, korean_query_particles)."""
+    template = json.loads((folder / "articles.template.json").read_text(encoding="utf-8"))
+    analysis = template["template"]["settings"]["analysis"]
+    return [str(word) for word in analysis["filter"]["korean_query_particles"]["stopwords"]]
 
 
 def group_known_terms(node: Node, terms: KnownTerms) -> Node:

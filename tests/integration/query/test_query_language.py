@@ -137,8 +137,8 @@ CASES: list[tuple[str, set[int]]] = [
     ("스마트시티 until:7d", {3}),
     ("since:2h 스마트시티", {5}),
 ]
-CITY_BRAIN = ["City Brain", '"City Brain"', "시티브레인", "城市大脑", "city brain"]
-SMART_CITY = ["스마트 시티", "스마트시티", '"스마트 시티"', "smart city"]
+CITY_BRAIN = ["City Brain", '"City Brain"', "시티브레인", "城市大脑", "city brain", "City Brain을"]
+SMART_CITY = ["스마트 시티", "스마트시티", '"스마트 시티"', "smart city", "스마트 시티를"]
 
 
 @pytest.fixture(scope="module")

@@ -166,6 +166,7 @@ def test_a_moment_without_offset_is_korean_time() -> None:
 TERMS = terms_from_lists(
     ["시티브레인, City Brain, 城市大脑", "스마트시티, smart city", "a => b c"],
     ["스마트시티 스마트 시티", "알리바바"],
+    ["를", "을", "으로", "로"],
 )
 
 
@@ -183,6 +184,9 @@ TERMS = terms_from_lists(
         ("-City Brain", And((Not(Text("City")), Text("Brain")))),  # an exclusion stays apart
         ('"City" Brain', And((Text("City", phrase=True), Text("Brain")))),
         ("City 대구 Brain", And((Text("City"), Text("대구"), Text("Brain")))),
+        ("City Brain을 대구", And((Text("City Brain을", phrase=True), Text("대구")))),
+        ("스마트 시티로", Text("스마트 시티로", phrase=True)),
+        ("City을 Brain", And((Text("City을"), Text("Brain")))),  # only the last word's
     ],
 )
 def test_adjacent_words_that_spell_a_known_term_become_its_phrase(
@@ -195,4 +199,5 @@ def test_known_terms_come_from_the_installed_lists() -> None:
     terms = load_known_terms()
     assert terms.spells_term(["City", "Brain"])
     assert terms.spells_term(["스마트", "시티"])
+    assert terms.spells_term(["스마트", "시티를"])  # the analyzer's own particle list
     assert not terms.spells_term(["대구", "시티"])
