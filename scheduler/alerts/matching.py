@@ -25,10 +25,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.query.compile import DateWindow
 from scheduler.alerts import records
-from scheduler.alerts.percolate import ArticleDoc, percolate
+from scheduler.alerts.dsl import watch_window
+from scheduler.alerts.percolate import ArticleDoc, Match, percolate
 from scheduler.alerts.queueing import (
     NO_NOTIFIER,
     MatchCounts,
@@ -74,7 +76,8 @@ def find_and_queue(
     starts = ensure_starts(store, config.watches, now)
     ctx = QueueContext(
         watches={w.name: w for w in config.watches},
-        patterns={w.name: terms_pattern(watch_terms(w.query)) for w in config.watches},
+        patterns={w.name: terms_pattern(watch_terms(w.parsed_query)) for w in config.watches},
+        windows={w.name: watch_window(w) for w in config.watches},
         starts=starts,
         load=lambda ids: _load(store, ids),
         backfill_since=None if backfill is None else now - backfill,
@@ -138,7 +141,7 @@ def _percolate_ids(
     for begin in range(0, len(ids), settings.percolate_batch):
         docs = _load(store, ids[begin : begin + settings.percolate_batch])
         started = time.perf_counter()
-        matches = percolate(store, docs, watches)
+        matches = in_date_window(percolate(store, docs, watches), ctx.windows, now)
         counts.percolate_seconds += time.perf_counter() - started
         counts.articles_percolated += len(docs)
         if watches is None:
@@ -164,6 +167,20 @@ def _pages(
             return
         yield hits
         body["search_after"] = hits[-1]["sort"]
+
+
+def in_date_window(
+    matches: list[Match], windows: dict[str, DateWindow], now: datetime
+) -> list[Match]:
+    """Drop matches outside their watch's since:/until: (resolved at this sweep's `now`)."""
+    return [m for m in matches if _admitted(m, windows.get(m.watch), now)]
+
+
+def _admitted(match: Match, window: DateWindow | None, now: datetime) -> bool:
+    if window is None or not window.bounds:
+        return True
+    placed = match.article.source.get("timeline_time")
+    return window.admits(datetime.fromisoformat(placed) if placed else None, now)
 
 
 def _unseen(store: SearchStore, page: list[dict[str, Any]]) -> list[str]:

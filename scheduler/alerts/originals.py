@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 
 # Copies read per story, earliest first, to find the first non-repost among them:
 # a story's copies are a handful (an original, syndications, a few blog reposts);

@@ -20,7 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from crawler.config import WatchConfig
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.query.compile import DateWindow
 from scheduler.alerts import records
 from scheduler.alerts.message import Item, Segments, article_times
 from scheduler.alerts.originals import Provenance, Rank, Story, rank, read_stories
@@ -52,6 +53,8 @@ class MatchCounts:
 class QueueContext:
     watches: dict[str, WatchConfig]
     patterns: dict[str, re.Pattern[str] | None]
+    # Each watch's since:/until: (checked at each sweep, see dsl.watch_window).
+    windows: dict[str, DateWindow]
     starts: WatchStarts
     load: Loader
     backfill_since: datetime | None = None  # a one-off `alerts sweep --backfill`

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig, parse_interval
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts import records
 
 RECORD_TYPE = "watch_start"

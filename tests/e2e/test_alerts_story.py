@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.models import SEOUL
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.vocabulary import SEOUL
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
 from tests.e2e.site_articles import daegu_original, daegu_syndicated, daegu_tistory_repost

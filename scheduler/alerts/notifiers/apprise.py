@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import apprise
 
+from crawler.config.alerts import AppriseNotifierConfig
 from scheduler.alerts.message import Message
 from scheduler.alerts.notifiers.base import DeliveryError, Notifier
 from scheduler.alerts.render import text_body
@@ -26,7 +27,7 @@ LOG_LEVEL = logging.INFO
 ANSWER_CHARS = 500
 
 
-class AppriseNotifier(Notifier):
+class AppriseNotifier(Notifier[AppriseNotifierConfig]):
     channel = "apprise"
 
     def send(self, message: Message) -> str:

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from crawler.config.alerts import EmailNotifierConfig
 from scheduler.alerts.escape import escape_html, safe_url
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers.base import DeliveryError, Notifier
@@ -64,7 +65,7 @@ class _AnsweringSMTP(smtplib.SMTP):
         return self.data_reply
 
 
-class EmailNotifier(Notifier):
+class EmailNotifier(Notifier[EmailNotifierConfig]):
     channel = "email"
 
     def send(self, message: Message) -> str:

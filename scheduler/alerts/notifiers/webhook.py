@@ -5,7 +5,7 @@ same key when a message is re-sent after a crash); `X-Newswatch-Timestamp`
 (Unix seconds) and `X-Newswatch-Signature: sha256=<hex>` where the HMAC is
 over `<timestamp>.<body>`, so a receiver can reject replays of old bodies.
 README.md ("Webhook payload and signature") lists the fields and has a receiver
-that verifies them (tests/integration/test_readme_webhook_receiver.py runs it).
+that verifies them (tests/integration/alerts/test_readme_webhook_receiver.py runs it).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import json
 import time
 from typing import Any
 
+from crawler.config.alerts import WebhookNotifierConfig
 from scheduler.alerts.message import Message, format_kst
-from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.http import post_json
 from scheduler.alerts.render import text_body
 
@@ -62,7 +63,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-class WebhookNotifier(Notifier):
+class WebhookNotifier(UrlNotifier[WebhookNotifierConfig]):
     channel = "webhook"
     idempotent = True
 
