@@ -226,7 +226,10 @@ def test_a_sweep_checks_a_watch_s_since_at_its_own_time(
     )
     assert index_articles(ready_store, [old, new]).failed == 0
     ready_store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
-    config = parse_config({"watches": [{"name": "recent", "query": "스마트시티 since:2d"}]})
+    # Both were published before the watch started (issue 12: watches start from now);
+    # a week of backfill lets since:2d alone decide.
+    watch = {"name": "recent", "query": "스마트시티 since:2d", "backfill": "7d"}
+    config = parse_config({"watches": [watch]})
     run_sweep(ready_store, config, tmp_path / "state", now)
     body = {"size": 10, "query": {"term": {"record_type": "delivery"}}}
     alerted = [hit["_source"]["url"] for hit in records.search_records(ready_store, body)]
