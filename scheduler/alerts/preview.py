@@ -50,12 +50,20 @@ class PreviewHit:
     # Another hit in this list is the story's better copy (originals.py): this one would not alert.
     repeat: bool
     snippet: Segments
+    # Published (undated: first seen) before the watch's start: a sweep would not alert it.
+    before_start: bool = False
 
 
 def preview_watch(
-    store: SearchStore, watch: WatchConfig, days: float, now: datetime, size: int = 50
+    store: SearchStore,
+    watch: WatchConfig,
+    days: float,
+    now: datetime,
+    size: int = 50,
+    earliest: datetime | None = None,
 ) -> tuple[int, list[PreviewHit]]:
-    """Articles fetched in the last `days` that the watch matches, oldest first."""
+    """Articles fetched in the last `days` that the watch matches, oldest first; those on
+    the timeline before `earliest` (the watch's start, starts.py) are marked."""
     since = now - timedelta(days=days)
     body = {
         "size": size,
@@ -79,7 +87,7 @@ def preview_watch(
         if story not in best or rank(raw["_source"]) < rank(best[story]["_source"]):
             best[story] = raw
     alerting = {id(raw) for raw in best.values()}
-    hits = [_hit(raw, repeat=id(raw) not in alerting) for raw in raws]
+    hits = [_hit(raw, repeat=id(raw) not in alerting, earliest=earliest) for raw in raws]
     return int(response["hits"]["total"]["value"]), hits
 
 
@@ -87,7 +95,7 @@ def _story_of(raw: dict[str, Any]) -> str:
     return str(raw["_source"].get("story_id") or raw["_id"])
 
 
-def _hit(raw: dict[str, Any], *, repeat: bool) -> PreviewHit:
+def _hit(raw: dict[str, Any], *, repeat: bool, earliest: datetime | None) -> PreviewHit:
     source = raw["_source"]
     story = _story_of(raw)
     fragments = raw.get("highlight", {}).get("text")
@@ -101,6 +109,8 @@ def _hit(raw: dict[str, Any], *, repeat: bool) -> PreviewHit:
         fetched=datetime.fromisoformat(source["fetched"]),
         story_key=story,
         repeat=repeat,
+        before_start=earliest is not None
+        and datetime.fromisoformat(str(source["timeline_time"])) < earliest,
         snippet=segments_from_highlight(fragments)
         if fragments
         else plain_snippet(str(source.get("lead") or source.get("text") or "")),

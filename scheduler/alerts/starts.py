@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig, parse_interval
-from crawler.engine.client import SearchStore
+from crawler.engine.client import EngineError, SearchStore
 from scheduler.alerts import records
 
 RECORD_TYPE = "watch_start"
@@ -65,6 +65,18 @@ def ensure_starts(store: SearchStore, watches: list[WatchConfig], now: datetime)
         if keys[key] in backfills and not record.get("backfilled")
     )
     return WatchStarts(started, to_backfill)
+
+
+def earliest_alerted(store: SearchStore, watch: WatchConfig, now: datetime) -> datetime:
+    """Read-only: the oldest timeline time this watch alerts on (`alerts test` marks the
+    rest). A watch no sweep has seen yet would start at the next one: about `now`."""
+    key = start_key(watch.name)
+    try:
+        record = records.get_records(store, [key]).get(key)
+    except EngineError:  # no alerts index yet (setup not run): nothing has started
+        record = None
+    started = datetime.fromisoformat(str(record["started"])) if record else now
+    return started - backfill_of(watch)
 
 
 def mark_backfilled(store: SearchStore, watches: Iterable[str], now: datetime) -> None:

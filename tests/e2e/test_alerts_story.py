@@ -150,6 +150,9 @@ def test_a_fresh_install_sends_nothing_for_old_articles_until_a_new_one_arrives(
         assert "20 older than their watch's start" in first, first
         succeeds(workspace, "alerts", "sweep")  # a new process: the start is remembered
         assert hook.requests == []
+        preview = " ".join(succeeds(workspace, "alerts", "test", "daegu", "--days", "7").split())
+        assert "0 of the 20 shown would alert" in preview, preview
+        assert preview.count("(before the watch's start, no alert)") == 20, preview
 
         site.add(old_article(20, datetime.now(SEOUL)))
         assert "new 1" in succeeds(workspace, "crawl")

@@ -18,6 +18,7 @@ from scheduler.alerts.message import Segments, format_timeline
 from scheduler.alerts.notifiers import DeliveryError, build_notifier
 from scheduler.alerts.preview import preview_watch, read_history, status_counts
 from scheduler.alerts.sample import sample_message
+from scheduler.alerts.starts import earliest_alerted
 from scheduler.alerts.sweep import alias_exists
 from scheduler.cli.commands.common import (
     UsageError,
@@ -132,11 +133,14 @@ def cmd_test(args: argparse.Namespace) -> int:
         _watch(config, args.watch) if args.watch else WatchConfig(name="--query", query=args.query)
     )
     store = connect(config)
+    now = datetime.now(UTC)
     try:
-        total, hits = preview_watch(store, watch, args.days, datetime.now(UTC), size=args.size)
+        # A saved watch alerts from its start on; a --query trial shows every match.
+        earliest = earliest_alerted(store, watch, now) if args.watch else None
+        total, hits = preview_watch(store, watch, args.days, now, args.size, earliest)
     finally:
         store.close()
-    alerts = sum(not h.repeat for h in hits)
+    alerts = sum(not h.repeat and not h.before_start for h in hits)
     out.print(
         f"watch {escape(watch.name)!s}: {total} articles in the last {args.days:g} days, "
         f"{alerts} of the {len(hits)} shown would alert (copies of one story alert once); "
@@ -144,6 +148,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
     for hit in hits:
         mark = "[dim](copy, no alert)[/]" if hit.repeat else "[green]alert[/]"
+        if hit.before_start and not hit.repeat:
+            mark = "[dim](before the watch's start, no alert)[/]"
         out.print(f"\n{mark} [bold]{escape(hit.title)}[/]")
         outlet = escape(hit.outlet or "?")
         when = format_timeline(hit.published, hit.first_seen)
