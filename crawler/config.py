@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.briefing_config import BriefingConfig
 from crawler.config_errors import describe_validation_error
 from crawler.redact import redact_credentials
 from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
@@ -457,11 +458,20 @@ class Config(_Strict):
     sources: list[Source] = Field(default_factory=list)
     watches: list[WatchConfig] = Field(default_factory=list)
     notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
+    briefings: list[BriefingConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         _require_unique([s.name for s in self.sources], "sources", "source name")
         _require_unique([w.name for w in self.watches], "watches", "watch name")
+        _require_unique([b.name for b in self.briefings], "briefings", "briefing name")
+        for briefing in self.briefings:
+            for name in briefing.notify:
+                if name not in self.notifiers:
+                    raise ValueError(
+                        f"briefings[name={briefing.name}].notify: unknown notifier {name!r} "
+                        f"(known: {', '.join(sorted(self.notifiers)) or 'none'})"
+                    )
         for name in self.crawl.health_notify:
             if name not in self.notifiers:
                 raise ValueError(

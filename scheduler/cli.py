@@ -20,6 +20,7 @@ from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
 from scheduler.commands import (
     alerts,
+    brief,
     common,
     completion,
     crawl,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.register(sub)
     crawl.register(sub)
     alerts.register(sub)
+    brief.register(sub)
     service.register(sub)
     kibana.register(sub)
     spool.register(sub)

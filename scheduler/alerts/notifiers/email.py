@@ -58,7 +58,11 @@ class EmailNotifier(Notifier):
 
     def send(self, message: Message) -> None:
         settings = self.settings
-        mail = build_email(message, settings.sender or "", list(settings.to))
+        self.deliver(build_email(message, settings.sender or "", list(settings.to)))
+
+    def deliver(self, mail: EmailMessage) -> None:
+        """Send a finished e-mail (an alert, or a briefing with its attachments)."""
+        settings = self.settings
         try:
             with smtplib.SMTP(settings.host or "", settings.port, timeout=settings.timeout) as smtp:
                 self._secure_and_login(smtp)
