@@ -9,6 +9,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import io
+import threading
 from collections import defaultdict
 from datetime import date
 
@@ -24,11 +25,13 @@ COUNTERPARTS_CHART = "counterparts"
 # 16 x 6.5 cm at 150 dpi: fits the A4 text width and a mail window unscaled.
 FIGURE_INCHES = (6.3, 2.6)
 DPI = 150
+# rc_context changes matplotlib's process-wide settings: one chart set at a time.
+_DRAWING = threading.Lock()
 
 
 def render_charts(briefing: Briefing) -> dict[str, bytes]:
     family = _font_family()
-    with rc_context({"font.family": family, "axes.unicode_minus": False}):
+    with _DRAWING, rc_context({"font.family": family, "axes.unicode_minus": False}):
         return {
             COVERAGE_CHART: _png(_coverage_figure(briefing)),
             COUNTERPARTS_CHART: _png(_counterparts_figure(briefing)),
