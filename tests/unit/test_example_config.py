@@ -62,7 +62,18 @@ def test_crawl_defaults_are_safe(config: Config) -> None:
 
 def test_secrets_come_from_the_environment(config: Config) -> None:
     for notifier in config.notifiers.values():
-        assert notifier.url is None and notifier.url_env
+        if notifier.type == "email":  # an SMTP host is no secret; its login is
+            assert notifier.username_env and notifier.password_env
+        else:
+            assert notifier.url is None and notifier.url_env
+
+
+def test_the_morning_briefing_has_the_documented_shape(config: Config) -> None:
+    (morning,) = config.briefings
+    assert morning.schedule == "0 7 * * mon-fri" and morning.period == "since_last"
+    assert [s.title for s in morning.sections][:2] == ["우리 시", "해외 도시·기업"]
+    assert morning.notify == ["press-office-mail", "team-slack"]
+    assert morning.formats == ["html", "pdf", "xlsx"]
 
 
 def test_google_news_needs_no_keys_and_has_the_mission_queries(config: Config) -> None:
