@@ -43,3 +43,11 @@ def bold_variant(regular: Path) -> Path:
     """NanumGothicBold.ttf beside NanumGothic.ttf, else the regular face."""
     bold = regular.with_name(f"{regular.stem}{BOLD_SUFFIX}{regular.suffix}")
     return bold if bold.is_file() else regular
+
+
+def check_font() -> tuple[bool, str]:
+    """For `newswatch doctor`: (ok, the font file or what to install)."""
+    try:
+        return True, str(korean_font())
+    except FontMissing as exc:
+        return False, str(exc)

@@ -56,8 +56,11 @@ def cmd_brief(args: argparse.Namespace) -> int:
         if args.out:
             return _write_one(config, settings, args)
         return _make(config, settings, args)
-    except (PeriodError, FontMissing) as exc:
+    except PeriodError as exc:
         raise UsageError(str(exc)) from None
+    except FontMissing as exc:  # the machine lacks a package: a run-time failure
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        return 1
 
 
 def _settings(config: Config, name: str) -> BriefingConfig:

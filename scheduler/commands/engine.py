@@ -11,7 +11,8 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.doctor import run_checks
+from crawler.config import ConfigError
+from crawler.doctor import Check, run_checks
 from crawler.index_setup import run_setup
 from crawler.indexing import article_actions, index_actions
 from crawler.jsonl import LineError, read_articles
@@ -19,6 +20,7 @@ from crawler.models import Article
 from crawler.prefetch import prefetch
 from crawler.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
 from scheduler.alerts.watches import sync_watches
+from scheduler.briefing.fonts import check_font
 from scheduler.commands.common import UsageError, config_of, connect, err, out
 from scheduler.commands.setup_progress import reindex_progress
 from scheduler.terminal import printable
@@ -118,11 +120,23 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     failed = 0
-    for check in run_checks(args.config):
+    for check in (*run_checks(args.config), *_briefing_checks(args)):
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         out.print(f"{mark} {escape(check.name)}: {escape(printable(check.detail))}")
         failed += not check.ok
     return 1 if failed else 0
+
+
+def _briefing_checks(args: argparse.Namespace) -> list[Check]:
+    """The Korean font briefings draw and embed (scheduler/briefing/fonts.py)."""
+    try:
+        briefings = config_of(args).briefings
+    except ConfigError:
+        return []  # run_checks has reported the config already
+    if not briefings:
+        return []
+    ok, detail = check_font()
+    return [Check("briefing font", ok, detail)]
 
 
 def _emphasis(text: str) -> str:

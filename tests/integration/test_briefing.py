@@ -192,3 +192,15 @@ def test_unknown_briefing_and_bad_extension_are_usage_errors(
     assert "no briefing named 'evening'" in capsys.readouterr().err
     assert main(["--config", str(path), "brief", "morning", "--out", str(tmp_path / "x.doc")]) == 2
     assert ".html .pdf .xlsx .md" in capsys.readouterr().err
+
+
+def test_the_out_file_s_extension_picks_the_format(indexed: SearchStore, tmp_path: Path) -> None:
+    path = tmp_path / "newswatch.yaml"
+    path.write_text(yaml.safe_dump(config_dict(tmp_path), allow_unicode=True), "utf-8")
+    period = ["--start", START.isoformat(), "--end", END.isoformat()]
+    starts = {".html": b"<!doctype html>", ".pdf": b"%PDF-", ".xlsx": b"PK", ".md": b"**morning"}
+    for suffix, magic in starts.items():
+        out = tmp_path / f"today{suffix.upper()}"
+        assert main(["--config", str(path), "brief", "morning", *period, "--out", str(out)]) == 0
+        assert out.read_bytes().startswith(magic), suffix
+    assert not (tmp_path / "state" / "briefings").exists()  # --out archives nothing
