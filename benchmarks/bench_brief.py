@@ -27,10 +27,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import Config, SearchConfig, parse_config  # noqa: E402
-from crawler.index_setup import run_setup  # noqa: E402
-from crawler.indexing import index_articles  # noqa: E402
-from crawler.models import SEOUL  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
+from crawler.engine.bulk import index_articles  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.indices import ARTICLES_ALIAS  # noqa: E402
+from crawler.engine.setup import run_setup  # noqa: E402
+from crawler.vocabulary import SEOUL  # noqa: E402
 from scheduler.briefing import collect  # noqa: E402
 from scheduler.briefing.make import FORMATS, build_briefing, render_formats  # noqa: E402
 from tests.briefing_articles import SECTIONS, many_articles  # noqa: E402
@@ -56,7 +57,7 @@ def prepare(url: str, count: int) -> None:
     run_setup(store)
     began = time.perf_counter()
     report = index_articles(store, many_articles(END, count))
-    store.request("POST", "/newswatch-articles/_refresh")
+    store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
     print(f"indexed {report.created} articles in {time.perf_counter() - began:.1f} s (not timed)")
     store.close()
 

@@ -16,12 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.store import EngineError, SearchStore
+from crawler.engine.client import EngineError, SearchStore
+from crawler.engine.indices import BRIEFINGS_ALIAS
 from scheduler.briefing.model import Briefing
 
 log = logging.getLogger(__name__)
 
-BRIEFINGS_ALIAS = "newswatch-briefings"
+
 RECORD_FILE = "record.json"
 
 

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from crawler.briefing_config import BriefingConfig
 from crawler.config import Config
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.config.briefings import BriefingConfig
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 from scheduler.alerts.dsl import compile_watch_query
 from scheduler.briefing.model import OTHER_SECTION, BriefArticle, Section, Story
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 from scheduler.briefing.model import BriefArticle, Section
 
 # Event types (crawler/data/gazetteer.yaml event_types) as a press office names them.

@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.briefing_config import BriefingConfig
 from crawler.config import Config
-from crawler.store import SearchStore
+from crawler.config.briefings import BriefingConfig
+from crawler.engine.client import SearchStore
 from crawler.tagging.lexicon import Lexicon, load_lexicon
 from scheduler.briefing import archive, collect, summary
 from scheduler.briefing.charts import render_charts

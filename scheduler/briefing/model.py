@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 
 OTHER_SECTION = "기타"  # "other": stories no section query matched
 

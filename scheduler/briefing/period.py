@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from crawler.briefing_config import SINCE_LAST, BriefingConfig
 from crawler.config import parse_interval
-from crawler.models import SEOUL
+from crawler.config.briefings import SINCE_LAST, BriefingConfig
+from crawler.vocabulary import SEOUL, in_seoul
 
 # The first `since_last` briefing, with nothing archived before it, covers a day.
 FIRST_PERIOD = timedelta(days=1)
@@ -57,4 +57,4 @@ def parse_moment(text: str, option: str) -> datetime:
         raise PeriodError(
             f"{option}: {text!r} is not an ISO 8601 time such as 2026-12-02T07:00+09:00"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SEOUL)
+    return in_seoul(moment)

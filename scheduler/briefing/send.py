@@ -20,10 +20,16 @@ from typing import Any
 
 from crawler.config import Config, NotifierConfig
 from scheduler.alerts.notifiers import DeliveryError, build_notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.email import EmailNotifier
 from scheduler.alerts.notifiers.http import post_json
-from scheduler.alerts.notifiers.telegram import API_BASE
-from scheduler.alerts.notifiers.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from scheduler.alerts.notifiers.telegram import API_BASE, TelegramNotifier
+from scheduler.alerts.notifiers.webhook import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookNotifier,
+)
 from scheduler.alerts.notifiers.webhook import sign as sign_webhook
 from scheduler.briefing.model import Briefing
 from scheduler.briefing.render_html import cid_source, render_html
@@ -107,33 +113,33 @@ def _send_one(
 ) -> None:
     notifier = build_notifier(name, settings, env)
     if isinstance(notifier, EmailNotifier):
-        mail = build_briefing_email(briefing, files, settings.sender or "", list(settings.to))
-        notifier.deliver(mail)
-        return
-    timeout = settings.timeout
-    if settings.type == "slack":
-        text = render_md(briefing, full_link, "slack")
-        post_json(name, notifier.target_url(), {"text": text}, timeout=timeout)
-    elif settings.type == "discord":
-        text = render_md(briefing, full_link)[:DISCORD_CHARS]
-        post_json(name, notifier.target_url(), {"content": text}, timeout=timeout)
-    elif settings.type == "teams":
-        post_json(
-            name,
-            notifier.target_url(),
-            _teams_card(render_md(briefing, full_link)),
-            timeout=timeout,
-        )
-    elif settings.type == "telegram":
-        token = notifier.secret(settings.token_env, "bot token")
-        base = (settings.url or API_BASE).rstrip("/")
-        payload = {
-            "chat_id": settings.chat_id,
-            "text": render_md(briefing, full_link)[:TELEGRAM_CHARS],
-        }
-        post_json(name, f"{base}/bot{token}/sendMessage", payload, timeout=timeout)
+        config = notifier.settings
+        notifier.deliver(build_briefing_email(briefing, files, config.sender or "", config.to))
+    elif isinstance(notifier, WebhookNotifier):
+        _send_webhook(notifier, briefing, full_link)
+    elif isinstance(notifier, TelegramNotifier):
+        _send_telegram(notifier, render_md(briefing, full_link)[:TELEGRAM_CHARS])
+    elif isinstance(notifier, UrlNotifier):
+        payload = _chat_payload(notifier.channel, briefing, full_link)
+        post_json(name, notifier.target_url(), payload, timeout=settings.timeout)
     else:
-        _send_webhook(notifier.target_url(), name, settings, briefing, full_link, env)
+        raise DeliveryError(f"notifier {name!r}: {notifier.channel} cannot carry a briefing")
+
+
+def _chat_payload(channel: str, briefing: Briefing, full_link: str | None) -> dict[str, Any]:
+    if channel == "slack":
+        return {"text": render_md(briefing, full_link, "slack")}
+    if channel == "discord":
+        return {"content": render_md(briefing, full_link)[:DISCORD_CHARS]}
+    return _teams_card(render_md(briefing, full_link))
+
+
+def _send_telegram(notifier: TelegramNotifier, text: str) -> None:
+    settings = notifier.settings
+    token = notifier.secret(settings.token_env, "bot token")
+    base = (settings.url or API_BASE).rstrip("/")
+    payload = {"chat_id": settings.chat_id, "text": text}
+    post_json(notifier.name, f"{base}/bot{token}/sendMessage", payload, timeout=settings.timeout)
 
 
 def _teams_card(text: str) -> dict[str, Any]:
@@ -151,14 +157,7 @@ def _teams_card(text: str) -> dict[str, Any]:
     }
 
 
-def _send_webhook(
-    url: str,
-    name: str,
-    settings: NotifierConfig,
-    briefing: Briefing,
-    full_link: str | None,
-    env: Mapping[str, str] | None,
-) -> None:
+def _send_webhook(notifier: WebhookNotifier, briefing: Briefing, full_link: str | None) -> None:
     key = delivery_key(briefing)
     payload = {
         "id": key,
@@ -173,8 +172,9 @@ def _send_webhook(
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     timestamp = str(int(time.time()))
     headers = {"Idempotency-Key": key, DELIVERY_HEADER: key, TIMESTAMP_HEADER: timestamp}
+    settings = notifier.settings
     if settings.secret_env:
-        notifier = build_notifier(name, settings, env)
         secret = notifier.secret(settings.secret_env, "signing secret")
         headers[SIGNATURE_HEADER] = sign_webhook(secret, timestamp, body)
-    post_json(name, url, None, body=body, headers=headers, timeout=settings.timeout)
+    url = notifier.target_url()
+    post_json(notifier.name, url, None, body=body, headers=headers, timeout=settings.timeout)

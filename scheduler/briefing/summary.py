@@ -13,8 +13,9 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from crawler.models import ARTICLES_ALIAS, SEOUL
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.vocabulary import SEOUL
 from scheduler.briefing.model import DiplomacyEvent, Story
 
 # The event types the summary's table lists (gazetteer.yaml event_types); benchmarking

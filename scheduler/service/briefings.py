@@ -18,12 +18,12 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler.config import Config
-from crawler.store import EngineError, SearchStore
+from crawler.engine.client import EngineError, SearchStore
+from crawler.vocabulary import SEOUL
 from scheduler.briefing import archive
 from scheduler.briefing.fonts import FontMissing
 from scheduler.briefing.make import make_and_send
 from scheduler.briefing.period import resolve_period
-from scheduler.service.timetable import SEOUL
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 from scheduler.briefing.render_xlsx import BIGKINDS_COLUMNS, DUPLICATE_MARK
 from tests.conftest import RecordingServer
 from tests.e2e.briefing_site import (
@@ -38,7 +38,7 @@ from tests.e2e.briefing_site import (
 from tests.e2e.conftest import Workspace
 from tests.e2e.service_process import ServiceProcess, service_config, wait_until
 from tests.fixture_site import FixtureSite
-from tests.integration.test_alerts import LoopbackSMTP
+from tests.integration.alerts.test_alerts import LoopbackSMTP
 
 # The briefing fires at the next whole minute at least this far ahead: time for the
 # service to start (< 2 s) with a margin.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from crawler.config import ConfigError, parse_config
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 from scheduler.briefing.period import PeriodError, parse_moment, resolve_period
 
 CONTRACT = """

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import parse_config
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 from scheduler.briefing.collect import build_sections, group_stories, lead_of, to_article
 from scheduler.briefing.model import Briefing
 from scheduler.briefing.render_html import cid_source, render_html
