@@ -11,17 +11,13 @@ import io
 import logging
 from datetime import datetime
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 from scheduler.briefing import labels
 from scheduler.briefing.fonts import bold_variant, korean_font
 from scheduler.briefing.model import Briefing, Section, Story
+from scheduler.briefing.pdf_layout import FONT, BriefingPDF
 
-FONT = "NanumGothic"
 # Points: 10 reads well on paper; meta lines a step smaller.
 BODY_PT, META_PT, H1_PT, H2_PT = 10, 8, 16, 12
-LINE_MM = 5.0
 MARGIN_MM = 15.0
 # fontTools logs one WARNING per TrueType table it does not subset (NanumGothic's
 # hinting tables TSI0-5, which are dropped): expected, and nothing a reader can act on.
@@ -41,8 +37,8 @@ def render_pdf(briefing: Briefing) -> bytes:
     return bytes(pdf.output())
 
 
-def _document(moment: datetime) -> FPDF:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+def _document(moment: datetime) -> BriefingPDF:
+    pdf = BriefingPDF()
     regular = korean_font()
     pdf.add_font(FONT, "", str(regular))
     pdf.add_font(FONT, "B", str(bold_variant(regular)))
@@ -53,26 +49,25 @@ def _document(moment: datetime) -> FPDF:
     return pdf
 
 
-def _text(pdf: FPDF, text: str, size: float = BODY_PT, style: str = "", link: str = "") -> None:
-    pdf.set_font(FONT, style, size)
-    pdf.multi_cell(
-        0, LINE_MM, text, link=link or None, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+def _text(
+    pdf: BriefingPDF, text: str, size: float = BODY_PT, style: str = "", link: str = ""
+) -> None:
+    pdf.paragraph(text, size, style, link)
 
 
-def _heading(pdf: FPDF, briefing: Briefing) -> None:
+def _heading(pdf: BriefingPDF, briefing: Briefing) -> None:
     _text(pdf, briefing.heading, H1_PT, "B")
     _text(pdf, briefing.period_label, META_PT)
     pdf.ln(2)
 
 
-def _summary(pdf: FPDF, briefing: Briefing) -> None:
+def _summary(pdf: BriefingPDF, briefing: Briefing) -> None:
     _text(pdf, labels.SUMMARY, H2_PT, "B")
-    pdf.set_font(FONT, "", META_PT + 1)
-    with pdf.table(col_widths=(3, 1, 1), text_align="LEFT", line_height=LINE_MM) as table:
-        table.row([labels.SECTION, labels.STORIES, labels.ARTICLES])
-        for section in briefing.sections:
-            table.row([section.title, str(len(section.stories)), str(section.article_count)])
+    counts = [
+        [section.title, str(len(section.stories)), str(section.article_count)]
+        for section in briefing.sections
+    ]
+    pdf.grid([labels.SECTION, labels.STORIES, labels.ARTICLES], counts, (3, 1, 1), META_PT + 1)
     new = ", ".join(briefing.new_counterparts) or labels.NONE
     _text(pdf, f"{labels.NEW_COUNTERPARTS}: {new}")
     pdf.ln(1)
@@ -80,30 +75,24 @@ def _summary(pdf: FPDF, briefing: Briefing) -> None:
     if not briefing.events:
         _text(pdf, labels.NONE)
         return
-    pdf.set_font(FONT, "", META_PT)
-    with pdf.table(col_widths=(2, 2, 1, 1.3, 4), text_align="LEFT", line_height=4) as table:
-        table.row([labels.ACTOR, labels.COUNTERPART, labels.TYPE, labels.DATE, labels.LINK])
-        for event in briefing.events:
-            row = table.row()
-            for value in (
-                event.actor,
-                event.counterpart,
-                labels.event_label(event.event_type),
-                event.day.isoformat(),
-            ):
-                row.cell(value)
-            row.cell(event.title, link=event.url)
+    rows = [
+        [e.actor, e.counterpart, labels.event_label(e.event_type), e.day.isoformat(), e.title]
+        for e in briefing.events
+    ]
+    header = [labels.ACTOR, labels.COUNTERPART, labels.TYPE, labels.DATE, labels.LINK]
+    links = [event.url for event in briefing.events]
+    pdf.grid(header, rows, (2, 2, 1, 1.3, 4), META_PT, links=links)
     pdf.ln(2)
 
 
-def _section(pdf: FPDF, section: Section) -> None:
+def _section(pdf: BriefingPDF, section: Section) -> None:
     pdf.ln(2)
     _text(pdf, labels.section_heading(section), H2_PT, "B")
     for number, story in enumerate(section.stories, 1):
         _story(pdf, number, story)
 
 
-def _story(pdf: FPDF, number: int, story: Story) -> None:
+def _story(pdf: BriefingPDF, number: int, story: Story) -> None:
     head = story.head
     _text(pdf, f"{number}. {head.title}", BODY_PT, "B", link=head.url)
     meta = f"{head.outlet} · {labels.when(head)} KST"
