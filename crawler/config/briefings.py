@@ -1,15 +1,15 @@
 """`briefings:`: scheduled clipping reports (scheduler/briefing/), each with its sections
-(queries in the watch syntax), notifiers and formats."""
+(queries in the one query language), notifiers and formats."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from crawler.config.fields import Strict, parse_interval, validate_cron
-from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
+from crawler.query.syntax import Node, QuerySyntaxError, parse_query
 
 BriefingFormat = Literal["html", "pdf", "xlsx", "md"]
 DEFAULT_FORMATS: tuple[BriefingFormat, ...] = ("html", "pdf", "xlsx")
@@ -20,17 +20,25 @@ SINCE_LAST = "since_last"
 
 class BriefingSection(Strict):
     title: str = Field(min_length=1, max_length=200)
-    # The watch query language (crawler/watch_syntax.py); the first section a story
-    # matches takes it, stories matching none go to "other".
+    # The one query language (crawler/query/); the first section a story matches
+    # takes it, stories matching none go to "other". since:/until: count back from
+    # the briefing's end.
     query: str = Field(min_length=1)
+    # The query parsed once, when the config is loaded; the briefing compiles it.
+    _parsed: Node | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _query_parses(self) -> BriefingSection:
         try:
-            parse_watch_query(self.query)
-        except WatchSyntaxError as exc:
+            self._parsed = parse_query(self.query)
+        except QuerySyntaxError as exc:
             raise ValueError(f"section {self.title!r}: query {self.query!r}: {exc}") from None
         return self
+
+    @property
+    def parsed_query(self) -> Node:
+        assert self._parsed is not None  # set by the validator, which always runs
+        return self._parsed
 
 
 class BriefingConfig(Strict):

@@ -1,7 +1,8 @@
 """The period's articles from the engine, grouped into stories and sections.
 
 One search (paged with `search_after`) fetches every article of the period; each
-section's query rides along as a named query, so the engine reports in
+section's query (the one query language, compiled by crawler.query as `newswatch
+search` compiles it) rides along as a named query, so the engine reports in
 `matched_queries` which sections an article matches and no second pass is needed.
 A story goes to the first section any of its copies matches (the config's order),
 the rest to "other". Within a section, stories are ranked by relevance, then
@@ -17,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from crawler.config import Config
-from crawler.config.briefings import BriefingConfig
+from crawler.config.briefings import BriefingConfig, BriefingSection
 from crawler.engine.client import SearchStore
 from crawler.engine.indices import ARTICLES_ALIAS
-from scheduler.alerts.dsl import compile_watch_query
+from crawler.query.compile import compile_tree
 from scheduler.briefing.model import OTHER_SECTION, BriefArticle, Section, Story
 
 # Hits per page: 1,000 articles with their text are ~5 MB of JSON, a comfortable
@@ -67,7 +68,7 @@ def search_body(
     if briefing.min_relevance is not None:
         filters.append({"range": {"relevance": {"gte": briefing.min_relevance}}})
     named = [
-        {"bool": {"must": [compile_watch_query(section.query)], "_name": f"{SECTION_PREFIX}{i}"}}
+        {"bool": {"must": [_section_query(section, end)], "_name": f"{SECTION_PREFIX}{i}"}}
         for i, section in enumerate(briefing.sections)
     ]
     body: dict[str, Any] = {
@@ -80,6 +81,11 @@ def search_body(
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def _section_query(section: BriefingSection, end: datetime) -> dict[str, Any]:
+    """The section's query as `newswatch search` runs it; since:/until: count from `end`."""
+    return compile_tree(section.parsed_query).search_query(end)
 
 
 def fetch_articles(
