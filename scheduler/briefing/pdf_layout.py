@@ -12,6 +12,7 @@ text shaping is on) a line's width is the sum of its characters'.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from fpdf import FPDF
@@ -25,6 +26,10 @@ CELL_PAD_MM = 0.8
 HEADER_FILL = (235, 235, 235)
 
 Char = tuple[str, float]
+
+# fontTools logs one WARNING per TrueType table it does not subset (NanumGothic's
+# hinting tables TSI0-5, which are dropped): expected, and nothing a reader can act on.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 
 class BriefingPDF(FPDF):

@@ -8,7 +8,6 @@ for them in collect.py and their text never reaches this module).
 from __future__ import annotations
 
 import io
-import logging
 from datetime import datetime
 
 from scheduler.briefing import labels
@@ -19,9 +18,6 @@ from scheduler.briefing.pdf_layout import FONT, BriefingPDF
 # Points: 10 reads well on paper; meta lines a step smaller.
 BODY_PT, META_PT, H1_PT, H2_PT = 10, 8, 16, 12
 MARGIN_MM = 15.0
-# fontTools logs one WARNING per TrueType table it does not subset (NanumGothic's
-# hinting tables TSI0-5, which are dropped): expected, and nothing a reader can act on.
-logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 
 def render_pdf(briefing: Briefing) -> bytes:
