@@ -205,3 +205,16 @@ def test_the_out_file_s_extension_picks_the_format(indexed: SearchStore, tmp_pat
         assert main(["--config", str(path), "brief", "morning", *period, "--out", str(out)]) == 0
         assert out.read_bytes().startswith(magic), suffix
     assert not (tmp_path / "state" / "briefings").exists()  # --out archives nothing
+
+
+def test_since_in_a_section_query_counts_back_from_the_briefing_s_end(
+    indexed: SearchStore, tmp_path: Path
+) -> None:
+    raw = config_dict(tmp_path)
+    raw["briefings"][0]["sections"] = [{"title": "최근 대구", "query": "대구 since:17h"}]
+    briefing = brief(indexed, parse_config(raw))
+    recent, other = briefing.sections
+    # The visit's last copies are 17 and 16 hours before the end; the data hub's
+    # original and copy are 19 and 18 hours before it.
+    assert VISIT.title in [story.head.title for story in recent.stories]
+    assert STORIES[1].title in [story.head.title for story in other.stories]
