@@ -11,7 +11,8 @@ TEST_ENGINE_PORT ?= 9250
 TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
 
 .PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
-        typecheck bench-index bench-extract bench-alerts bench-crawl bench-bigpage soak clean
+        typecheck bench-index bench-extract bench-alerts bench-crawl bench-bigpage bench-brief \
+        soak clean
 
 install: $(STAMP)
 
@@ -72,6 +73,10 @@ bench-crawl: install test-engine
 # Peak memory of a crawl over an 8.5 MB text page and an 8.8 MB <head> (target < 400 MiB).
 bench-bigpage: install test-engine
 	$(BIN)/python benchmarks/bench_bigpage.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
+
+# A briefing over 5,000 articles in all formats: time and peak memory (target < 60 s).
+bench-brief: install test-engine
+	$(BIN)/python benchmarks/bench_brief.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
 
 # At least 300 scheduled crawls; prints the service's memory and runs/minute.
 soak: install test-engine

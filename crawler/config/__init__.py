@@ -6,7 +6,8 @@ runs for months unattended must fail loudly at load time, not silently later.
 Secrets never live here: only the names of environment variables that hold them.
 
 One module per section: search, crawl (with gazetteer), sources, alerts
-(notifiers and watches); shared field types in fields, error wording in errors.
+(notifiers and watches), briefings; shared field types in fields, error wording
+in errors.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from crawler.config.alerts import (
     WebhookNotifierConfig,
     notifier_config,
 )
+from crawler.config.briefings import BriefingConfig, BriefingSection
 from crawler.config.crawl import CrawlConfig, GazetteerConfig
 from crawler.config.errors import ConfigError, describe_validation_error
 from crawler.config.fields import IntervalSchedule, Strict, parse_interval, validate_cron
@@ -52,6 +54,8 @@ __all__ = [
     "LOCAL_ENGINE_PORT",
     "SEARCH_URL_ENV",
     "BlogSource",
+    "BriefingConfig",
+    "BriefingSection",
     "Config",
     "ConfigError",
     "CrawlConfig",
@@ -90,11 +94,20 @@ class Config(Strict):
     sources: list[Source] = Field(default_factory=list)
     watches: list[WatchConfig] = Field(default_factory=list)
     notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
+    briefings: list[BriefingConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         _require_unique([s.name for s in self.sources], "sources", "source name")
         _require_unique([w.name for w in self.watches], "watches", "watch name")
+        _require_unique([b.name for b in self.briefings], "briefings", "briefing name")
+        for briefing in self.briefings:
+            for name in briefing.notify:
+                if name not in self.notifiers:
+                    raise ValueError(
+                        f"briefings[name={briefing.name}].notify: unknown notifier {name!r} "
+                        f"(known: {', '.join(sorted(self.notifiers)) or 'none'})"
+                    )
         for name in self.crawl.health_notify:
             if name not in self.notifiers:
                 raise ValueError(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 MAPPINGS_DIR_ENV = "NEWSWATCH_MAPPINGS_DIR"
-FAMILIES = ("articles", "runs", "watches", "alerts")
+FAMILIES = ("articles", "runs", "watches", "alerts", "briefings")
 HASH_KEY = "newswatch_template_hash"
 
 

@@ -32,6 +32,7 @@ OSD_FILE = DEPLOY / "opensearch-dashboards" / "newswatch.ndjson"
 ARTICLES_VIEW = "newswatch-articles-dataview"
 RUNS_VIEW = "newswatch-runs-dataview"
 ALERTS_VIEW = "newswatch-alerts-dataview"
+BRIEFINGS_VIEW = "newswatch-briefings-dataview"
 DASHBOARD = "newswatch-overview-dashboard"
 
 # The articles' time field: `published` when known, else when the crawl first saw the
@@ -44,6 +45,8 @@ DATA_VIEWS = (
     (ARTICLES_VIEW, "newswatch-articles", ARTICLES_TIME, "newswatch articles"),
     (RUNS_VIEW, "newswatch-runs", "started", "newswatch crawl runs"),
     (ALERTS_VIEW, "newswatch-alerts", "created", "newswatch alerts"),
+    # The briefing archive, placed at each briefing's period end (last week's morning).
+    (BRIEFINGS_VIEW, "newswatch-briefings", "end", "newswatch briefings"),
 )
 
 # Saved searches: (id, title, data view, KQL query, columns, sort).

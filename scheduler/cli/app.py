@@ -20,6 +20,7 @@ from crawler.reporting.loglines import bound_log_lines
 from crawler.state.sqlite import StateError
 from scheduler.cli.commands import (
     alerts,
+    brief,
     common,
     completion,
     crawl,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.register(sub)
     crawl.register(sub)
     alerts.register(sub)
+    brief.register(sub)
     service.register(sub)
     kibana.register(sub)
     spool.register(sub)

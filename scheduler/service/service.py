@@ -25,6 +25,7 @@ from crawler.state.sqlite import check_store
 from crawler.vocabulary import SEOUL
 from scheduler.service import jobs, timetable
 from scheduler.service.alerting import AlertSweeper
+from scheduler.service.briefings import BriefingJobs
 from scheduler.service.control import ServiceError, ServiceLock, record_reload, write_json
 from scheduler.service.execute import RunExecutor, Slots, Snapshot
 from scheduler.service.health import FlagListener, HealthMonitor
@@ -154,6 +155,9 @@ class Service:
             coalesce=True,
         )
         sweeper.install(scheduler)
+        self._briefings = BriefingJobs(lambda: self._snap.config)
+        if names := self._briefings.reconcile(scheduler):
+            log.info("briefings scheduled: %s", ", ".join(names))
         scheduler.resume()
         if server is not None:
             server.start()
@@ -254,6 +258,7 @@ class Service:
         self._snap = Snapshot(config, self._snapshot_file(paths, raw))
         self._slots.resize(config.crawl.max_concurrent_crawls)
         report = timetable.reconcile(self._scheduler, config)
+        self._briefings.reconcile(self._scheduler)
         message = report.describe()
         if stays:
             message += f"; {', '.join(stays)} changed but only take effect at the next start"

@@ -25,6 +25,7 @@ IMPORT_NAMES = {
     "prometheus-client": "prometheus_client",
     "opensearch-py": "opensearchpy",
     "charset-normalizer": "charset_normalizer",
+    "fpdf2": "fpdf",
 }
 
 # Declared distributions that no `import` names, with the import that needs them.

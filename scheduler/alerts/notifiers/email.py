@@ -70,7 +70,11 @@ class EmailNotifier(Notifier[EmailNotifierConfig]):
 
     def send(self, message: Message) -> str:
         settings = self.settings
-        mail = build_email(message, settings.sender or "", list(settings.to))
+        self.deliver(build_email(message, settings.sender or "", list(settings.to)))
+
+    def deliver(self, mail: EmailMessage) -> None:
+        """Send a finished e-mail (an alert, or a briefing with its attachments)."""
+        settings = self.settings
         try:
             with _AnsweringSMTP(
                 settings.host or "", settings.port, timeout=settings.timeout

@@ -10,13 +10,15 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crawler.config import ConfigError
 from crawler.engine.bulk import index_actions
-from crawler.engine.doctor import run_checks
+from crawler.engine.doctor import Check, run_checks
 from crawler.engine.keep_crawled import keep_crawled_actions
 from crawler.engine.setup import run_setup
 from crawler.models import Article
 from scheduler.alerts.starts import record_starts
 from scheduler.alerts.watches import sync_watches
+from scheduler.briefing.fonts import check_font
 from scheduler.cli.commands.common import UsageError, config_of, connect, err, out
 from scheduler.cli.commands.setup_progress import reindex_progress
 from scheduler.cli.jsonl import STDIN, LineError, ReadStats, read_articles
@@ -106,11 +108,23 @@ def _shown(path: Path) -> str:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     failed = 0
-    for check in run_checks(args.config):
+    for check in (*run_checks(args.config), *_briefing_checks(args)):
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         out.print(f"{mark} {escape(check.name)}: {escape(printable(check.detail))}")
         failed += not check.ok
     return 1 if failed else 0
+
+
+def _briefing_checks(args: argparse.Namespace) -> list[Check]:
+    """The Korean font briefings draw and embed (scheduler/briefing/fonts.py)."""
+    try:
+        briefings = config_of(args).briefings
+    except ConfigError:
+        return []  # run_checks has reported the config already
+    if not briefings:
+        return []
+    ok, detail = check_font()
+    return [Check("briefing font", ok, detail)]
 
 
 def _progress() -> Progress:

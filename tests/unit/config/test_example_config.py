@@ -9,6 +9,7 @@ import pytest
 from crawler.config import (
     BlogSource,
     Config,
+    EmailNotifierConfig,
     FeedSource,
     SearchSource,
     SitemapSource,
@@ -50,7 +51,7 @@ def test_every_url_is_https(config: Config) -> None:
     assert urls, "the example must ship some feeds and boards"
     if config.crawl.contact_url:
         urls.append(config.crawl.contact_url)
-    urls += [n.url for n in config.notifiers.values() if n.url]
+    urls += [url for n in config.notifiers.values() if (url := getattr(n, "url", None))]
     assert [u for u in urls if not u.startswith("https://")] == []
 
 
@@ -62,7 +63,18 @@ def test_crawl_defaults_are_safe(config: Config) -> None:
 
 def test_secrets_come_from_the_environment(config: Config) -> None:
     for notifier in config.notifiers.values():
-        assert notifier.url is None and notifier.url_env
+        if isinstance(notifier, EmailNotifierConfig):  # an SMTP host is no secret; its login is
+            assert notifier.username_env and notifier.password_env
+        else:
+            assert getattr(notifier, "url", None) is None and getattr(notifier, "url_env", None)
+
+
+def test_the_morning_briefing_has_the_documented_shape(config: Config) -> None:
+    (morning,) = config.briefings
+    assert morning.schedule == "0 7 * * mon-fri" and morning.period == "since_last"
+    assert [s.title for s in morning.sections][:2] == ["우리 시", "해외 도시·기업"]
+    assert morning.notify == ["press-office-mail", "team-slack"]
+    assert morning.formats == ["html", "pdf", "xlsx"]
 
 
 def test_google_news_needs_no_keys_and_has_the_mission_queries(config: Config) -> None:

@@ -24,6 +24,7 @@ SHARED_IDS = [
     "newswatch-articles-dataview",
     "newswatch-runs-dataview",
     "newswatch-alerts-dataview",
+    "newswatch-briefings-dataview",
     "newswatch-latest-relevant-search",
     "newswatch-by-outlet-search",
     "newswatch-by-watch-search",

@@ -22,6 +22,7 @@ def test_families_render_with_dictionaries_and_hashes() -> None:
         "newswatch-runs",
         "newswatch-watches",
         "newswatch-alerts",
+        "newswatch-briefings",
     }
     analysis = families["articles"].body["template"]["settings"]["analysis"]
     rules = analysis["tokenizer"]["korean_tokenizer"]["user_dictionary_rules"]
