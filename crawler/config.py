@@ -29,6 +29,7 @@ from pydantic import (
 
 from crawler.config_errors import describe_validation_error
 from crawler.redact import redact_credentials
+from crawler.scale.config import ScaleConfig
 from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
 
 DEFAULT_CONFIG_FILE = "newswatch.yaml"
@@ -457,6 +458,8 @@ class Config(_Strict):
     sources: list[Source] = Field(default_factory=list)
     watches: list[WatchConfig] = Field(default_factory=list)
     notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
+    # Several machines on one Redis (crawler.scale); off unless redis_url_env is set.
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

@@ -13,6 +13,7 @@ from pathlib import Path
 from crawler.config import Config
 from crawler.dedup import StoryIndex
 from crawler.indexer import BufferedIndexer
+from crawler.scale.book import FrontierBook
 from crawler.seen import SeenStore
 from crawler.spool import Spool
 from crawler.tagging import Tagger
@@ -28,6 +29,8 @@ class CrawlContext:
     indexer: BufferedIndexer | None
     spool: Spool | None = None
     dry_run: bool = False
+    # The shared Redis frontier (crawler.scale), when the config turns it on.
+    frontier: FrontierBook | None = None
     # One thread sends bulk batches, in order, off the reactor thread.
     sender: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
@@ -39,5 +42,7 @@ class CrawlContext:
 
     def close(self) -> None:
         self.sender.shutdown(wait=True)
+        if self.frontier is not None:
+            self.frontier.retire()
         self.seen.close()
         self.stories.close()

@@ -25,6 +25,8 @@ from crawler.dedup import StoryIndex
 from crawler.indexer import BufferedIndexer
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
+from crawler.scale.role import CrawlRole, open_frontier
+from crawler.scale.settings import frontier_settings
 from crawler.seen import SeenStore
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
@@ -65,7 +67,9 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
     return [s for s in config.sources if s.enabled]
 
 
-def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchStore | None]:
+def open_context(
+    config: Config, dry_run: bool, role: CrawlRole | None = None
+) -> tuple[CrawlContext, SearchStore | None]:
     state = config.crawl.state_dir
     state.mkdir(parents=True, exist_ok=True)
     store: SearchStore | None = None
@@ -89,6 +93,8 @@ def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchSto
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
+        # A dry run changes no shared state, so it crawls on its own, locally.
+        frontier=open_frontier(config, role or CrawlRole()) if not dry_run else None,
     )
     return context, store
 
@@ -110,12 +116,17 @@ def run_crawl(
     *,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    role: CrawlRole | None = None,
 ) -> CrawlSummary:
+    """One crawl; with the shared frontier on, `role` says whether it seeds the run
+    (`newswatch crawl`, the service) or only takes requests (`newswatch worker`)."""
     sources = select_sources(config, names)
     summary = CrawlSummary(sources=[s.name for s in sources])
-    context, store = open_context(config, dry_run)
+    context, store = open_context(config, dry_run, role)
     summary.engine = store.url if store else None
     settings = scrapy_settings(config)
+    if context.frontier is not None:
+        settings = frontier_settings(settings, config.scale)
     root_level = logging.root.level
     # Scrapy's own chatter (enabled components, stats dumps) only when verbose.
     logging.getLogger("scrapy").setLevel(max(root_level, logging.INFO))

@@ -16,6 +16,7 @@ from crawler.config import ConfigError
 from crawler.index_setup import SetupError
 from crawler.local_state import StateError
 from crawler.loglines import bound_log_lines
+from crawler.scale.connection import RedisUnavailable
 from crawler.store import EngineError, EngineUnreachable
 from crawler.templates import TemplateError
 from scheduler.commands import (
@@ -29,6 +30,7 @@ from scheduler.commands import (
     service,
     spool,
     urltest,
+    worker,
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     spool.register(sub)
     completion.register(sub, parser)
     urltest.register(sub)
+    worker.register(sub)
     for command in _subcommands(parser):
         _add_global_options(command, anywhere=True)
     return parser
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, common.UsageError) as exc:
         common.error(str(exc))
         return EXIT_USAGE
-    except (EngineError, TemplateError, SetupError, StateError) as exc:
+    except (EngineError, TemplateError, SetupError, StateError, RedisUnavailable) as exc:
         common.error(str(exc))
         if isinstance(exc, EngineUnreachable):
             common.engine_hint(args)

@@ -170,7 +170,10 @@ def test_an_unknown_key_names_the_source_and_the_closest_key() -> None:
             {"watches": [{"name": "w", "query": "q", "notfy": []}]},
             "watches[name=w].notfy: unknown key; did you mean notify?",
         ),
-        ({"bogus": 1}, "bogus: unknown key; valid keys: crawl, gazetteer, notifiers, search,"),
+        (
+            {"bogus": 1},
+            "bogus: unknown key; valid keys: crawl, gazetteer, notifiers, scale, search,",
+        ),
     ],
 )
 def test_unknown_keys_everywhere_get_a_suggestion(raw: dict[str, object], says: str) -> None:
