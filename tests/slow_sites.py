@@ -7,10 +7,12 @@ many requests were in progress at once (politeness across workers is one).
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import Counter
 from contextlib import ExitStack
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from tests.fixture_site import FixtureSite, Route, SiteArticle
@@ -77,14 +79,74 @@ class SlowSites:
         return max(stamps) - min(stamps) if stamps else 0.0
 
 
-def scale_articles(sites: int, per_site: int) -> list[list[SiteArticle]]:
-    """Distinct relevant articles (the mission's seed text with its own headline), per site."""
-    from datetime import datetime, timedelta
+# Words the generated articles are made of: the mission's vocabulary, so each article
+# is relevant, drawn at random, so two articles share few character 5-grams and
+# each is its own story (a story's later-found earlier copy would be re-indexed as
+# "not the original", which would look like a second indexing).
+_WORDS = [
+    "스마트시티",
+    "디지털트윈",
+    "자율주행",
+    "데이터허브",
+    "지능형교통",
+    "시티브레인",
+    "국제협력",
+    "업무협약",
+    "대표단",
+    "시장",
+    "부시장",
+    "해외도시",
+    "자매도시",
+    "교류",
+    "실증",
+    "플랫폼",
+    "교통신호",
+    "구급차",
+    "도착시간",
+    "사고신고",
+    "알리바바",
+    "항저우",
+    "바르셀로나",
+    "헬싱키",
+    "싱가포르",
+    "대구시",
+    "부산시",
+    "세종시",
+    "인천시",
+    "시민",
+    "기업",
+    "대학",
+    "연구원",
+    "전문가",
+    "예산",
+    "사업",
+    "계획",
+    "정책",
+    "조례",
+    "박람회",
+    "간담회",
+    "설명회",
+    "에너지",
+    "태양광",
+    "수소",
+    "충전소",
+    "상수도",
+    "버스",
+    "지하철",
+    "정류장",
+    "보행로",
+    "자전거",
+    "주차장",
+]
 
-    from tests.conftest import SEED_FILE
 
-    lines = [line.strip() for line in SEED_FILE.read_text(encoding="utf-8").splitlines()]
-    seed = [line for line in lines[4:] if len(line) > 40]
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(rng.sample(_WORDS, 14)) + "을 논의했다."
+
+
+def scale_articles(sites: int, per_site: int, seed: int = 16) -> list[list[SiteArticle]]:
+    """Distinct relevant smart-city articles, `per_site` for each of `sites` sites."""
+    rng = random.Random(seed)
     start = datetime.fromisoformat("2024-03-04T09:00:00+09:00")
     groups = []
     for s in range(sites):
@@ -93,8 +155,8 @@ def scale_articles(sites: int, per_site: int) -> list[list[SiteArticle]]:
             group.append(
                 SiteArticle(
                     slug=f"s{s}-a{i}",
-                    title=f"스마트시티 협력 {s}-{i}호: 대구시 항저우 방문 후속",
-                    paragraphs=[f"{s}번 매체 {i}번 기사: 스마트시티 국제 협력 소식.", *seed],
+                    title=f"스마트시티 국제협력 {s}-{i}: " + " ".join(rng.sample(_WORDS, 4)),
+                    paragraphs=[_paragraph(rng) for _ in range(8)],
                     published=start + timedelta(minutes=s * per_site + i),
                 )
             )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -76,7 +76,5 @@ class FrontierSpiderMiddleware:
         if lease and not held:
             self.book.settle(self.source, lease)
 
-    def process_spider_exception(
-        self, response: Response, exception: Exception, spider: Spider
-    ) -> None:
+    def process_spider_exception(self, response: Response, exception: Exception) -> None:
         self.book.settle_request(self.source, response.meta)

@@ -76,9 +76,9 @@ class FrontierScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is unt
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
-        scheduler = cls(server=None, persist=True, idle_before_close=0)
-        scheduler.stats = crawler.stats
-        return scheduler
+        # No stats object: scrapy-redis 0.9 passes `spider=` to inc_value, which
+        # Scrapy 2.13+ deprecates (a warning per request); Scrapy counts responses anyway.
+        return cls(server=None, persist=True, idle_before_close=0)
 
     def open(self, spider: Spider) -> None:
         book = book_of(spider)

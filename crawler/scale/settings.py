@@ -24,6 +24,11 @@ def frontier_settings(base: dict[str, Any], scale: ScaleConfig) -> dict[str, Any
     settings = dict(base)
     settings["SCHEDULER"] = _path(FrontierScheduler)
     settings["CONCURRENT_REQUESTS"] = scale.worker_concurrency
+    # Politeness is the frontier's: one request per host at a time across all
+    # workers, then scale.host_delay. AutoThrottle's delay is per process and would
+    # start every worker's every host at 0.5 s again; measured on bench-scale
+    # (8 hosts, 100 ms answers, 1 worker): 19 pages/s with it, 24 without.
+    settings["AUTOTHROTTLE_ENABLED"] = False
     settings["DOWNLOADER_MIDDLEWARES"] = {
         **base["DOWNLOADER_MIDDLEWARES"],
         _path(FrontierDownloaderMiddleware): DOWNLOADER_ORDER,

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from scheduler.commands.common import UsageError, config_of, out
+
+if TYPE_CHECKING:
+    from crawler.summary import CrawlSummary
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,4 +53,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         out.print_json(json.dumps(summary_json(summary, False), ensure_ascii=False))
     else:
         print_summary(summary, dry_run=False)
-    return 0 if summary.ok else 1
+    return 0 if worker_ok(summary) else 1
+
+
+def worker_ok(summary: CrawlSummary) -> bool:
+    """A worker stopped by SIGTERM/Ctrl-C ("shutdown") ended as it should; judge its fetches."""
+    for outcome in summary.outcomes.values():
+        if outcome.finish_reason == "shutdown" and outcome.failed and not outcome.fetched:
+            return False
+    stopped = {n for n, o in summary.outcomes.items() if o.finish_reason == "shutdown"}
+    return not summary.articles_failed and all(
+        o.status != "failed" for n, o in summary.outcomes.items() if n not in stopped
+    )

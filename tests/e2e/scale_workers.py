@@ -53,3 +53,16 @@ def start(config: Path, engine_url: str, redis_url: str, *args: str) -> subproce
         env=env,
         cwd=config.parent,
     )
+
+
+def wait_for_workers(redis_url: str, count: int, timeout: float = 60.0) -> None:
+    """Until `count` workers have their heartbeat in Redis (their spiders are open)."""
+    import time
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while len(list(client.scan_iter(match="newswatch:worker:*"))) < count:
+        assert time.monotonic() < deadline, f"{count} worker(s) not up within {timeout} s"
+        time.sleep(0.1)

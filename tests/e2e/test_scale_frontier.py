@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.scale_workers import start, write_scale_config
+from tests.e2e.scale_workers import start, wait_for_workers, write_scale_config
 from tests.slow_sites import SlowSites, scale_articles
 
 # Every process here finishes in seconds; this bounds a hang.
@@ -28,10 +28,11 @@ def test_crawl_and_worker_share_the_frontier(
     groups = scale_articles(sites=4, per_site=10)
     with SlowSites(groups, delay=0.05) as sites:
         config = write_scale_config(tmp_path, sites)
-        worker = start(config, engine, redis_url, "worker", "--idle-exit", "3", "--json")
-        time.sleep(1.0)  # let the worker open its spider; it only takes requests
+        worker = start(config, engine, redis_url, "worker", "--json")
+        wait_for_workers(redis_url, 1)  # its spider is open; it only takes requests
         crawl = start(config, engine, redis_url, "crawl", "--json")
         crawl_out, crawl_err = crawl.communicate(timeout=TIMEOUT)
+        worker.send_signal(signal.SIGTERM)  # how a service manager stops a worker
         worker_out, worker_err = worker.communicate(timeout=TIMEOUT)
         assert crawl.returncode == 0, crawl_err
         assert worker.returncode == 0, worker_err
@@ -55,7 +56,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     with SlowSites(groups, delay=0.2) as sites:
         config = write_scale_config(tmp_path, sites, worker_ttl=2.0)
         victim = start(config, engine, redis_url, "worker")
-        time.sleep(1.0)
+        wait_for_workers(redis_url, 1)
         crawl = start(config, engine, redis_url, "crawl", "--json")
         deadline = time.monotonic() + TIMEOUT
         while sum(sites.article_hits().values()) < 12 and time.monotonic() < deadline:
