@@ -18,6 +18,7 @@ from typing import Any
 
 from crawler.scale.config import ScaleConfig
 from crawler.scale.frontier import Frontier
+from crawler.scale.lease import RunLease, fencing_token_from_env
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class FrontierBook:
         self.host_lease_ms = int((download_timeout + HOST_LEASE_SLACK_S) * 1000)
         self._frontiers: dict[str, Frontier] = {}
         self._held: dict[str, tuple[str, str]] = {}  # article URL -> (source, lease)
+        self._runs: dict[str, RunLease] = {}
+        # Sources this crawl was to start but may not (another run, a stale leader).
+        self.refused: dict[str, str] = {}
 
     def frontier(self, source: str) -> Frontier:
         if source not in self._frontiers:
@@ -67,9 +71,30 @@ class FrontierBook:
         return self._frontiers[source]
 
     def beat(self) -> None:
-        """Say this worker is alive for another `worker_ttl`."""
+        """Say this worker is alive for another `worker_ttl`, and keep its runs."""
         ttl_ms = int(self.scale.worker_ttl * 1000)
         self.server.set(self.worker_prefix + self.worker_id, "1", px=ttl_ms)
+        for run in self._runs.values():
+            run.renew()
+
+    def start_run(self, source: str) -> bool:
+        """Take the source's run lease before seeding it; False (and why, in
+        `refused`) when another run of it is going on or our leader was replaced."""
+        run = RunLease(
+            self.server, self.scale.key_prefix, source, self.worker_id, self.scale.worker_ttl
+        )
+        refusal = run.start(fencing_token_from_env())
+        if refusal is not None:
+            self.refused[source] = refusal
+            log.warning("%s: this run does not start: %s", source, refusal)
+            return False
+        self._runs[source] = run
+        return True
+
+    def finish_run(self, source: str) -> None:
+        run = self._runs.pop(source, None)
+        if run is not None:
+            run.finish()
 
     def retire(self) -> None:
         self.server.delete(self.worker_prefix + self.worker_id)

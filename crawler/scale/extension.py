@@ -20,7 +20,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.internet import task
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # 50 ms: a released host is picked up within a twentieth of a second, at the cost
 # of one local call (no Redis round trip unless the engine has room) per tick.
 WAKE_INTERVAL = 0.05
+# The finish reason of a run that did not start (its source was running elsewhere,
+# or the scheduler that started it is no longer the leader).
+REFUSED_REASON = "running_elsewhere"
 # Heartbeats per worker_ttl: a worker is declared dead after missing five.
 BEATS_PER_TTL = 5
 
@@ -74,6 +77,7 @@ class FrontierExtension:
         for loop in self.loops:
             if loop.running:
                 loop.stop()
+        self.book.finish_run(self.source)
 
     def beat(self) -> None:
         try:
@@ -95,6 +99,8 @@ class FrontierExtension:
             slot.nextcall.schedule()
 
     def idle(self, spider: Spider) -> None:
+        if self.source in self.book.refused:
+            raise CloseSpider(REFUSED_REASON)
         if not self.frontier.is_drained():
             self.idle_since = None
             raise DontCloseSpider

@@ -12,7 +12,8 @@
   that gave one is held until the article is indexed or spooled
   (crawler.pipelines.IndexPipeline) or dropped (crawler.scale.extension).
   Its `process_start` lets only the crawl that owns the run seed the
-  frontier: `newswatch worker` takes requests, it never starts a source.
+  frontier, once it holds the source's run lease (crawler.scale.lease):
+  `newswatch worker` takes requests, it never starts a source.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class FrontierSpiderMiddleware:
         return cls(book_of(crawler.spider), crawler.spider.name)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        if not self.book.seeding:
+        if not self.book.seeding or not self.book.start_run(self.source):
             return
         async for request in start:
             yield request

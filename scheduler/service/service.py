@@ -27,6 +27,7 @@ from scheduler.service.alerting import AlertSweeper
 from scheduler.service.control import ServiceError, ServiceLock, record_reload, write_json
 from scheduler.service.execute import RunExecutor, Slots, Snapshot
 from scheduler.service.health import FlagListener, HealthMonitor
+from scheduler.service.leadership import open_leadership
 from scheduler.service.metrics import MetricsServer, ServiceMetrics
 from scheduler.service.outage import EngineOutage
 from scheduler.service.recovery import recover_interrupted
@@ -153,7 +154,12 @@ class Service:
             coalesce=True,
         )
         sweeper.install(scheduler)
-        scheduler.resume()
+        leadership = open_leadership(config, scheduler.resume, scheduler.pause)
+        if leadership is None:
+            scheduler.resume()
+        else:
+            sweeper.may_sweep = leadership.may_act
+            leadership.start()
         if server is not None:
             server.start()
         write_json(
@@ -174,6 +180,8 @@ class Service:
         try:
             self._loop(paths)
         finally:
+            if leadership is not None:
+                leadership.stop()
             self._shutdown(shipper, server, history, paths)
             sweeper.close()
 
