@@ -14,7 +14,7 @@ from crawler.config import Config
 from crawler.dedup import StoryIndex
 from crawler.indexer import BufferedIndexer
 from crawler.scale.book import FrontierBook
-from crawler.seen import SeenStore
+from crawler.scale.seen import SeenLedger
 from crawler.spool import Spool
 from crawler.tagging import Tagger
 
@@ -23,7 +23,8 @@ from crawler.tagging import Tagger
 class CrawlContext:
     config: Config
     tagger: Tagger
-    seen: SeenStore
+    # SQLite in state_dir, or Redis when several machines share the crawl (crawler.scale).
+    seen: SeenLedger
     stories: StoryIndex
     # None in a dry run: nothing is indexed, spooled or marked as seen.
     indexer: BufferedIndexer | None

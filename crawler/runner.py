@@ -26,8 +26,8 @@ from crawler.indexer import BufferedIndexer
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
 from crawler.scale.role import CrawlRole, open_frontier
+from crawler.scale.seen import open_seen_store
 from crawler.scale.settings import frontier_settings
-from crawler.seen import SeenStore
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
 from crawler.spool import Spool
@@ -88,7 +88,7 @@ def open_context(
     context = CrawlContext(
         config=config,
         tagger=Tagger.from_config(config),
-        seen=SeenStore(state / "seen.sqlite"),
+        seen=open_seen_store(config, state / "seen.sqlite"),
         stories=StoryIndex(_stories_path(state, dry_run)),
         indexer=indexer,
         spool=spool,
