@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.dedup import StoryIndex
 from crawler.indexer import BufferedIndexer
 from crawler.scale.book import FrontierBook
 from crawler.scale.seen import SeenLedger
+from crawler.scale.stories import StoryAssigner
 from crawler.spool import Spool
 from crawler.tagging import Tagger
 
@@ -25,7 +25,7 @@ class CrawlContext:
     tagger: Tagger
     # SQLite in state_dir, or Redis when several machines share the crawl (crawler.scale).
     seen: SeenLedger
-    stories: StoryIndex
+    stories: StoryAssigner
     # None in a dry run: nothing is indexed, spooled or marked as seen.
     indexer: BufferedIndexer | None
     spool: Spool | None = None

@@ -28,6 +28,7 @@ from crawler.models import Article
 from crawler.scale.role import CrawlRole, open_frontier
 from crawler.scale.seen import open_seen_store
 from crawler.scale.settings import frontier_settings
+from crawler.scale.stories import open_story_index
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
 from crawler.spool import Spool
@@ -89,7 +90,12 @@ def open_context(
         config=config,
         tagger=Tagger.from_config(config),
         seen=open_seen_store(config, state / "seen.sqlite"),
-        stories=StoryIndex(_stories_path(state, dry_run)),
+        # A dry run assigns stories in a throwaway local copy: it changes no state.
+        stories=(
+            StoryIndex(_stories_path(state, dry_run))
+            if dry_run
+            else open_story_index(config, state / "stories.sqlite")
+        ),
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
