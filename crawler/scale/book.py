@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 LEASE_META = "frontier_lease"
 HOST_META = "frontier_host"
+# A lease whose download ended this long ago, held by no article, is settled by
+# the sweep: its page met an end no hook sees (an exception raised in a
+# downloader middleware's process_response, e.g. a decompression bomb), and an
+# unsettled lease would keep its run open forever. A page's callback and
+# pipelines take milliseconds; a minute is far past any of them.
+ORPHAN_AFTER_S = 60.0
 # Slack on top of the download timeout before a host lease expires by itself:
 # covers robots.txt fetched under the same lease and a slow DNS answer.
 HOST_LEASE_SLACK_S = 10.0
@@ -55,6 +62,7 @@ class FrontierBook:
         self._frontiers: dict[str, Frontier] = {}
         self._held: dict[str, tuple[str, str]] = {}  # article URL -> (source, lease)
         self._runs: dict[str, RunLease] = {}
+        self._downloaded: dict[str, tuple[str, float]] = {}  # lease -> (source, when)
         # Sources this crawl was to start but may not (another run, a stale leader).
         self.refused: dict[str, str] = {}
 
@@ -99,11 +107,28 @@ class FrontierBook:
     def retire(self) -> None:
         self.server.delete(self.worker_prefix + self.worker_id)
 
+    def downloaded(self, source: str, lease: str) -> None:
+        self._downloaded[lease] = (source, time.monotonic())
+
+    def settle_orphans(self) -> int:
+        """Settle leases past ORPHAN_AFTER_S since their download that no article holds."""
+        held = {lease for _, lease in self._held.values()}
+        cutoff = time.monotonic() - ORPHAN_AFTER_S
+        orphans = [
+            (source, lease)
+            for lease, (source, when) in self._downloaded.items()
+            if when < cutoff and lease not in held
+        ]
+        for source, lease in orphans:
+            self.settle(source, lease)
+        return len(orphans)
+
     def hold(self, url: str, source: str, lease: str) -> None:
         """The article of `url` holds `lease` until it is indexed, spooled or dropped."""
         self._held[url] = (source, lease)
 
     def settle(self, source: str, lease: str) -> None:
+        self._downloaded.pop(lease, None)
         self.frontier(source).settle(lease)
 
     def settle_urls(self, urls: Iterable[str]) -> None:

@@ -115,6 +115,7 @@ class FrontierExtension:
         lease, host = request.meta.get(LEASE_META), request.meta.get(HOST_META)
         if lease and host:
             self.frontier.release_host(host, lease)
+            self.book.downloaded(self.source, lease)
 
     def item_done(self, item: Any, response: Response, spider: Spider, **_: Any) -> None:
         self.book.settle_request(self.source, response.meta, getattr(item, "url", None))

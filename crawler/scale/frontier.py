@@ -101,7 +101,8 @@ if old ~= '' then
 end
 """
 
-# Put the leases of workers whose heartbeat expired back at the head of their queues.
+# Put the leases of workers whose heartbeat expired back at the head of their queues,
+# ready at once (ZADD LT, Redis >= 6.2: lowers a host's time, adds a missing host).
 _REQUEUE_DEAD = """
 local moved = 0
 for _, lease in ipairs(redis.call('HKEYS', KEYS[2])) do
@@ -110,7 +111,7 @@ for _, lease in ipairs(redis.call('HKEYS', KEYS[2])) do
     local data = redis.call('HGET', KEYS[2], lease)
     local h = redis.call('HGET', KEYS[3], lease)
     redis.call('RPUSH', ARGV[1] .. h, data)
-    redis.call('ZADD', KEYS[1], 'NX', ARGV[3], h)
+    redis.call('ZADD', KEYS[1], 'LT', ARGV[3], h)
     redis.call('INCR', KEYS[4])
     redis.call('HDEL', KEYS[2], lease)
     redis.call('HDEL', KEYS[3], lease)
