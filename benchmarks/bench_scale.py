@@ -48,7 +48,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import SearchConfig  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.indices import ARTICLES_ALIAS  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 from tests.slow_sites import SlowSites, scale_articles  # noqa: E402
 
@@ -85,9 +86,9 @@ def reset_sites(sites: SlowSites) -> None:
 
 def indexed(store: SearchStore) -> tuple[int, int]:
     """(documents, documents indexed more than once) in the articles index."""
-    store.request("POST", "/newswatch-articles/_refresh")
+    store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
     body: dict[str, Any] = {"size": 10_000, "version": True, "_source": False}
-    hits = store.request("POST", "/newswatch-articles/_search", body=body)["hits"]["hits"]
+    hits = store.request("POST", f"/{ARTICLES_ALIAS}/_search", body=body)["hits"]["hits"]
     return len(hits), sum(1 for h in hits if h["_version"] > 1)
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.indexer import BufferedIndexer
+from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.spool import Spool
 from crawler.scale.book import FrontierBook
 from crawler.scale.seen import SeenLedger
 from crawler.scale.stories import StoryAssigner
-from crawler.spool import Spool
 from crawler.tagging import Tagger
 
 

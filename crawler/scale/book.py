@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from crawler.scale.config import ScaleConfig
+from crawler.config.scale import ScaleConfig
 from crawler.scale.frontier import Frontier
 from crawler.scale.lease import RunLease, fencing_token_from_env
 

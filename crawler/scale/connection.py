@@ -9,7 +9,7 @@ from typing import Any
 import redis
 
 from crawler.config import Config, ConfigError
-from crawler.redact import redact_credentials
+from crawler.reporting.redact import redact_credentials
 
 # Seconds: a Redis on the same network answers in milliseconds; 10 s says "down"
 # while still riding out a failover of a replicated Redis.

@@ -1,10 +1,10 @@
 """The seen-store in Redis, shared by every worker: seen pages, feed validators,
-portal budgets and failed URLs (the same ledgers as crawler.seen's SQLite file).
+portal budgets and failed URLs (the same ledgers as crawler.state.seen's SQLite file).
 
 With the frontier on Redis, a page one worker indexed must be skipped by all
 the others, and a portal's daily quota is one quota whichever machine spends
 it; so when `scale.redis_url_env` is set the crawl uses this store instead of
-`state_dir/seen.sqlite`. Same methods, same rules (see crawler.seen).
+`state_dir/seen.sqlite`. Same methods, same rules (see crawler.state.seen).
 
 Layout (prefix `<key_prefix>:seen`): one hash per article URL, keyed by the
 SHA-1 of the URL (a fixed 40 bytes whatever the URL's length), with the doc
@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from crawler.config import Config
-from crawler.models import SEOUL
 from crawler.scale.connection import connect
-from crawler.seen import (
+from crawler.state.seen import (
     FAILED_RETRY_FIRST,
     FAILED_RETRY_MAX,
     MarkResult,
     SeenEntry,
     SeenStore,
 )
+from crawler.vocabulary import in_seoul
 
 # Budget counters outlive their day by one more, for `status` and time zones.
 BUDGET_TTL_S = 2 * 24 * 3600
@@ -110,7 +110,7 @@ class RedisSeenStore:
             return True
         if lastmod is None:
             return False
-        return _aware(lastmod) > (entry.lastmod or entry.last_seen)
+        return in_seoul(lastmod) > (entry.lastmod or entry.last_seen)
 
     def mark(
         self,
@@ -122,8 +122,8 @@ class RedisSeenStore:
         first_seen: datetime | None = None,
     ) -> MarkResult:
         now = _format(datetime.now(UTC))
-        first = _format(_aware(first_seen)) if first_seen is not None else now
-        last = _format(_aware(lastmod)) if lastmod is not None else ""
+        first = _format(in_seoul(first_seen)) if first_seen is not None else now
+        last = _format(in_seoul(lastmod)) if lastmod is not None else ""
         result = self._mark(
             keys=[self._key(url)], args=[doc_id, content_hash, last, first, now, url]
         )
@@ -177,10 +177,6 @@ def open_seen_store(config: Config, path: Path) -> SeenLedger:
     if config.scale.enabled:
         return RedisSeenStore(connect(config), config.scale.key_prefix)
     return SeenStore(path)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=SEOUL)
 
 
 def _format(value: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.scale.config import ScaleConfig
+from crawler.config.scale import ScaleConfig
 from crawler.scale.extension import FrontierExtension
 from crawler.scale.middlewares import (
     DOWNLOADER_ORDER,

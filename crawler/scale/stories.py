@@ -1,4 +1,4 @@
-"""The story index in Redis, shared by every worker: same stories, same rules as crawler.dedup.
+"""The story index in Redis, shared by every worker (same rules as crawler.state.stories).
 
 datasketch keeps the MinHash LSH band tables in Redis itself (its `redis`
 storage); the signatures, each copy's story and each story's original are
@@ -28,7 +28,10 @@ from datasketch import LeanMinHash, MinHashLSH
 from redis.connection import parse_url
 
 from crawler.config import Config
-from crawler.dedup import (
+from crawler.models import Article
+from crawler.scale.connection import connect, redis_url
+from crawler.scale.lease import Lease
+from crawler.state.stories import (
     DEFAULT_NUM_PERM,
     DEFAULT_THRESHOLD,
     LSH_WEIGHTS,
@@ -43,9 +46,6 @@ from crawler.dedup import (
     minhash_template,
     text_signature,
 )
-from crawler.models import Article
-from crawler.scale.connection import connect, redis_url
-from crawler.scale.lease import Lease
 
 # The lock outlives a worker killed inside an assignment by at most this long.
 LOCK_TTL_S = 10.0

@@ -67,7 +67,7 @@ def compile_watch_query(query: str) -> Query:
 
 def watch_percolator_query(watch: WatchConfig) -> Query:
     """The stored percolator query: the watch's query plus its relevance floor."""
-    compiled = compile_watch_query(watch.query)
+    compiled = compile_node(watch.parsed_query)  # parsed once, when the config loaded
     if watch.min_relevance is None:
         return compiled
     floor = {"range": {"relevance": {"gte": watch.min_relevance}}}

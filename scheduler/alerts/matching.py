@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
 from scheduler.alerts import records
 from scheduler.alerts.message import Item, Segments, article_times
 from scheduler.alerts.percolate import ArticleDoc, Match, percolate
@@ -69,7 +69,7 @@ def find_and_queue(
     start = checkpoint - settings.overlap if checkpoint else now - settings.first_lookback
     newest = checkpoint
     watches = {w.name: w for w in config.watches}
-    patterns = {w.name: terms_pattern(watch_terms(w.query)) for w in config.watches}
+    patterns = {w.name: terms_pattern(watch_terms(w.parsed_query)) for w in config.watches}
     for page in _pages(store, start, settings.page_size):
         counts.articles_in_window += len(page)
         fresh = _unseen(store, page)

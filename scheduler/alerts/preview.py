@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import WatchConfig
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ALERTS_ALIAS, ARTICLES_ALIAS
 from scheduler.alerts import records
 from scheduler.alerts.dsl import watch_percolator_query
 from scheduler.alerts.message import (
@@ -126,7 +126,7 @@ def status_counts(store: SearchStore) -> dict[str, dict[str, int]]:
             }
         },
     }
-    response = store.request("POST", f"/{records.ALERTS_ALIAS}/_search", body)
+    response = store.request("POST", f"/{ALERTS_ALIAS}/_search", body)
     return {
         bucket["key"]: {s["key"]: int(s["doc_count"]) for s in bucket["status"]["buckets"]}
         for bucket in response["aggregations"]["watch"]["buckets"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import Workspace
 from tests.fixture_site import FixtureSite, SiteArticle
