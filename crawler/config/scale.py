@@ -30,6 +30,12 @@ class ScaleConfig(Strict):
     # takeover well inside the 30 s the service promises.
     leader_ttl: float = Field(default=15.0, ge=2, le=120)
 
+    # Days a seen URL is kept in Redis after it was last marked (None: for ever, as
+    # the SQLite store does). Measured 915 B per URL: a million articles a day keep
+    # ~0.9 GB per day of window (docs/scale.md); 90 covers sitemaps that list
+    # articles for months.
+    seen_days: int | None = Field(default=None, ge=1, le=3650)
+
     @property
     def enabled(self) -> bool:
         return self.redis_url_env is not None

@@ -41,6 +41,7 @@ redis.call('HSETNX', KEYS[1], 'first_seen', ARGV[4])
 redis.call('HSET', KEYS[1], 'url', ARGV[6], 'doc_id', ARGV[1], 'content_hash', ARGV[2],
            'last_seen', ARGV[5])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'lastmod', ARGV[3]) end
+if tonumber(ARGV[7]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[7]) end
 if not before then return 'new' end
 if before == ARGV[2] then return 'unchanged' end
 return 'updated'
@@ -80,8 +81,10 @@ class SeenLedger(Protocol):
 
 
 class RedisSeenStore:
-    def __init__(self, server: Any, prefix: str) -> None:
+    def __init__(self, server: Any, prefix: str, keep_days: int | None = None) -> None:
         self.server = server
+        # A URL not marked again within this many days is forgotten (0: never).
+        self.keep_s = keep_days * 86400 if keep_days else 0
         self.prefix = f"{prefix}:seen"
         # Named in messages about a write that failed, like the SQLite file's path.
         self.path = Path(f"redis:{self.prefix}")
@@ -125,7 +128,7 @@ class RedisSeenStore:
         first = _format(in_seoul(first_seen)) if first_seen is not None else now
         last = _format(in_seoul(lastmod)) if lastmod is not None else ""
         result = self._mark(
-            keys=[self._key(url)], args=[doc_id, content_hash, last, first, now, url]
+            keys=[self._key(url)], args=[doc_id, content_hash, last, first, now, url, self.keep_s]
         )
         text = result.decode() if isinstance(result, bytes) else str(result)
         assert text in ("new", "updated", "unchanged")
@@ -175,7 +178,8 @@ class RedisSeenStore:
 def open_seen_store(config: Config, path: Path) -> SeenLedger:
     """The shared store when the config names a Redis, else the SQLite file at `path`."""
     if config.scale.enabled:
-        return RedisSeenStore(connect(config), config.scale.key_prefix)
+        scale = config.scale
+        return RedisSeenStore(connect(config), scale.key_prefix, scale.seen_days)
     return SeenStore(path)
 
 

@@ -63,3 +63,11 @@ def test_two_workers_share_one_daily_budget(redis_url: str) -> None:
     taken = [s.spend("naver", today, 3) for s in (first, second, first, second)]
     assert taken == [True, True, True, False]
     assert second.spent("naver", today) == 3
+
+
+def test_a_url_not_seen_for_seen_days_is_forgotten(redis_url: str) -> None:
+    server = redis.Redis.from_url(redis_url)
+    store = RedisSeenStore(server, "t", keep_days=90)
+    store.mark(URL, doc_id="d1", content_hash="h1")
+    ttl = server.ttl(next(iter(server.scan_iter("t:seen:url:*"))))
+    assert 89 * 86400 < ttl <= 90 * 86400
