@@ -22,6 +22,10 @@ pages / seconds from the first to the last answer of the sites (so process
 start-up is not counted on either side). Rounds alternate the order (1, 2 |
 2, 1 | ...); medians are compared.
 
+CPU per page: user + system time of the crawl processes of a run (rusage of
+waited-for children) over the article pages; on a 2-core machine shared with
+other work, 2 workers reach their ratio only while both get a core's share.
+
 Checked in every run: pages fetched twice (must be 0), the most requests
 one host had at once (must be 1), and the articles in the engine: every
 article indexed, each once (document count = articles, every _version 1).
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,6 +113,7 @@ def run_once(
     cmd = [*NEWSWATCH, "--config", str(config)]
     subprocess.run([*cmd, "setup"], env=env, cwd=root, check=True, capture_output=True)
     reset_sites(sites)
+    cpu_before = _children_cpu()
     helpers = [
         subprocess.Popen(
             [*cmd, "worker", "--idle-exit", str(HELPER_IDLE_EXIT)],
@@ -124,6 +130,7 @@ def run_once(
         helper.wait(timeout=TIMEOUT_SECONDS)
     if crawl.returncode != 0:
         raise SystemExit(f"newswatch crawl failed:\n{crawl.stdout}\n{crawl.stderr}")
+    cpu_per_page = (_children_cpu() - cpu_before) / max(sum(sites.article_hits().values()), 1)
     hits = sites.article_hits()
     expected = sum(len(site.articles) for site in sites.sites)
     twice = sum(hits.values()) - len(hits)
@@ -133,12 +140,19 @@ def run_once(
         f"  {workers} worker{'s' if workers > 1 else ' '}: {len(hits)} of {expected} article pages "
         f"in {sites.fetch_span():5.2f} s = {rate:6.1f} pages/s; fetched twice {twice}; "
         f"most requests at once on one host {sites.max_concurrency()}; "
-        f"in the engine {docs} documents, {reindexed} indexed more than once",
+        f"in the engine {docs} documents, {reindexed} indexed more than once; "
+        f"CPU {cpu_per_page * 1000:.1f} ms per page (all crawl processes)",
         flush=True,
     )
     if len(hits) != expected or twice or docs != expected or reindexed:
         raise SystemExit("FAILED: a page was missed or fetched twice, or an article indexed twice")
     return rate
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the waited-for child processes (the crawl and its helpers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wait_for_workers(redis: RedisServer, count: int) -> None:
