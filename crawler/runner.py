@@ -30,6 +30,7 @@ from crawler.reporting.summary import CrawlSummary, SourceOutcome, SourceStatus,
 from crawler.scale.role import CrawlRole, open_frontier
 from crawler.scale.seen import open_seen_store
 from crawler.scale.settings import frontier_settings
+from crawler.scale.spool import RedisSpool
 from crawler.scale.stories import open_story_index
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
@@ -75,7 +76,13 @@ def open_context(
     state.mkdir(parents=True, exist_ok=True)
     store: SearchStore | None = None
     indexer: BufferedIndexer | None = None
-    spool = Spool(state / "spool")
+    # A dry run changes no shared state, so it crawls on its own, locally.
+    frontier = open_frontier(config, role or CrawlRole()) if not dry_run else None
+    spool = (
+        RedisSpool(state / "spool", frontier.server, config.scale.key_prefix, frontier.worker_id)
+        if frontier is not None
+        else Spool(state / "spool")
+    )
     if not dry_run:
         try:
             store = SearchStore.connect(config.search)
@@ -99,8 +106,7 @@ def open_context(
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
-        # A dry run changes no shared state, so it crawls on its own, locally.
-        frontier=open_frontier(config, role or CrawlRole()) if not dry_run else None,
+        frontier=frontier,
     )
     return context, store
 
