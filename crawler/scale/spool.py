@@ -37,6 +37,7 @@ class RedisSpool(Spool):
         self.worker_prefix = f"{prefix}:worker:"
         self.worker_id = worker_id
         self.key = self.prefix + worker_id
+        self.folder = Spool(directory)
 
     def append(self, actions: list[Action]) -> Path | None:
         if not actions:
@@ -49,15 +50,21 @@ class RedisSpool(Spool):
         return Path(f"redis:{self.key}")
 
     def segments(self) -> list[Path]:
-        return [Path(f"redis:{key}") for key in self._lists() for _ in range(self.server.llen(key))]
+        batches = [Path(f"redis:{k}") for k in self._lists() for _ in range(self.server.llen(k))]
+        return self.folder.segments() + batches
 
     def pending(self) -> int:
-        return sum(
+        return self.folder.pending() + sum(
             len(json.loads(raw)) for key in self._lists() for raw in self.server.lrange(key, 0, -1)
         )
 
     def replay(self, store: SearchStore) -> ReplayResult:
-        result = ReplayResult()
+        # Segments left in the folder (before Redis was configured, or put back by
+        # `newswatch spool retry`) are older than anything in Redis: they go first.
+        result = self.folder.replay(store)
+        if result.stopped is not None:
+            result.remaining = self.pending()
+            return result
         self._adopt_orphans()
         mine = [k for k in self._lists() if k.startswith(f"{self.key}:adopted:")]
         # Adopted lists first: their processes spooled before this one did.

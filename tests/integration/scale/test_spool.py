@@ -45,3 +45,18 @@ def test_an_unreachable_engine_leaves_the_batch_in_place(
     assert result.stopped is not None and "unreachable" in result.stopped
     assert result.remaining == 2
     assert spool.replay(ready_store).replayed == 2
+
+
+def test_segments_left_in_the_folder_are_replayed_first(
+    ready_store: SearchStore, tmp_path: Path, redis_url: str
+) -> None:
+    from crawler.engine.spool import Spool
+
+    server = redis.Redis.from_url(redis_url)
+    articles = make_articles(3)
+    Spool(tmp_path / "spool").append([articles[0].to_action()])  # from before Redis
+    spool = RedisSpool(tmp_path / "spool", server, "t", "vm:1:me")
+    spool.append([a.to_action() for a in articles[1:]])
+    assert spool.pending() == 3
+    assert spool.replay(ready_store).replayed == 3
+    assert spool.pending() == 0 and count(ready_store) == 3
