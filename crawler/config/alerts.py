@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
 
 from crawler.config.fields import Strict, validate_cron
-from crawler.watch_syntax import Node, WatchSyntaxError, parse_watch_query
+from crawler.query.syntax import Node, WatchSyntaxError, parse_watch_query
 
 
 class NotifierSettings(Strict):

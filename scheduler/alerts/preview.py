@@ -15,7 +15,7 @@ from crawler.config import WatchConfig
 from crawler.engine.client import SearchStore
 from crawler.engine.indices import ALERTS_ALIAS, ARTICLES_ALIAS
 from scheduler.alerts import records
-from scheduler.alerts.dsl import watch_percolator_query
+from scheduler.alerts.dsl import watch_percolator_query, watch_window
 from scheduler.alerts.message import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
@@ -60,7 +60,10 @@ def preview_watch(
         "query": {
             "bool": {
                 "must": [watch_percolator_query(watch)],
-                "filter": [{"range": {"fetched": {"gte": since.isoformat()}}}],
+                "filter": [
+                    {"range": {"fetched": {"gte": since.isoformat()}}},
+                    *watch_window(watch).filters(now),  # since:/until:, as a sweep now would
+                ],
             }
         },
         "sort": [{"fetched": "asc"}],

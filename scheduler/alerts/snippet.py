@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.watch_syntax import And, Node, Or, Text
+from crawler.query.syntax import And, Node, Or, Text
 from scheduler.alerts.message import SNIPPET_CHARS, Segments, plain_snippet
 
 # Characters kept before the first hit, so the reader sees the start of its sentence.

@@ -27,6 +27,7 @@ from scheduler.cli.commands import (
     engine,
     extract,
     kibana,
+    search,
     service,
     spool,
     urltest,
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_options(parser, anywhere=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     engine.register(sub)
+    search.register(sub)
     extract.register(sub)
     crawl.register(sub)
     alerts.register(sub)

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from crawler.config import Config
+from crawler.config import Config, WatchConfig
 from crawler.engine.indices import ALERTS_ALIAS
 from scheduler.alerts import AlertsNotReady, SweepReport, run_sweep
 from scheduler.alerts.attempts import NotResendable, requeue_uncertain
@@ -25,6 +25,7 @@ from scheduler.cli.commands.common import (
     narrow_table,
     out,
 )
+from scheduler.cli.commands.search import parse_or_explain
 
 STATUSES = ("queued", "sending", "sent", "uncertain", "digest_pending", "digested", "logged")
 
@@ -40,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     q.set_defaults(handler=cmd_list)
 
     q = alerts.add_parser("test", help="what a watch would have matched recently (sends nothing)")
-    q.add_argument("watch", metavar="WATCH", help="a watch name from the config")
+    q.add_argument("watch", metavar="WATCH", nargs="?", help="a watch name from the config")
+    q.add_argument("--query", help="try a query (as `newswatch search` reads it) as a new watch")
     q.add_argument("--days", type=float, default=7.0, help="look back this many days (default 7)")
     q.add_argument("--size", type=int, default=20, help="articles to show (default 20)")
     q.set_defaults(handler=cmd_test)
@@ -106,8 +108,14 @@ def _counts_or_empty(store: Any) -> dict[str, dict[str, int]]:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    if (args.watch is None) == (args.query is None):
+        raise UsageError("alerts test: give a WATCH name or --query QUERY (one of the two)")
+    if args.query is not None:
+        parse_or_explain(args.query)  # a caret under the mistake, as `newswatch search` shows
     config = config_of(args)
-    watch = _watch(config, args.watch)
+    watch = (
+        _watch(config, args.watch) if args.watch else WatchConfig(name="--query", query=args.query)
+    )
     store = connect(config)
     try:
         total, hits = preview_watch(store, watch, args.days, datetime.now(UTC), size=args.size)

@@ -1,10 +1,8 @@
-"""Commands that talk to the search engine: setup, index, search, doctor."""
+"""Commands that talk to the search engine: setup, index, doctor (search: search.py)."""
 
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crawler.engine.bulk import article_actions, index_actions
 from crawler.engine.doctor import run_checks
-from crawler.engine.search import HIGHLIGHT_POST, HIGHLIGHT_PRE, search_articles
 from crawler.engine.setup import run_setup
 from crawler.models import Article
 from scheduler.alerts.watches import sync_watches
@@ -31,12 +28,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("index", help="bulk-load normalized articles from a JSON Lines file")
     p.add_argument("file", type=Path, metavar="FILE.jsonl")
     p.set_defaults(handler=cmd_index)
-
-    p = sub.add_parser("search", help="ranked hits with highlighted snippets")
-    p.add_argument("query", nargs="+", help='words (ANDed), "phrases", a | b, -exclude')
-    p.add_argument("--size", type=int, default=10, help="number of hits (default 10)")
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
-    p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("doctor", help="check config, engine, Korean analysis and indices")
     p.set_defaults(handler=cmd_doctor)
@@ -93,29 +84,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if report.failed or rejected else 0
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    if args.size < 1:
-        raise UsageError("--size must be at least 1")
-    config = config_of(args)
-    store = connect(config)
-    query = " ".join(args.query)
-    try:
-        total, hits = search_articles(store, query, args.size)
-    finally:
-        store.close()
-    if args.json:
-        payload = {"query": query, "total": total, "hits": [asdict(hit) for hit in hits]}
-        out.print_json(json.dumps(payload, ensure_ascii=False))
-        return 0
-    out.print(f"{total:,} articles match {escape(query)!r}")
-    for rank, hit in enumerate(hits, 1):
-        meta = printable(" · ".join(x for x in (hit.site_name, hit.published) if x))
-        out.print(f"\n[bold]{rank}. {_emphasis(hit.title)}[/]  [dim]{escape(meta)}[/]")
-        out.print(f"   {_emphasis(hit.snippet)}")
-        out.print(f"   [blue]{escape(printable(hit.url))}[/]")
-    return 0
-
-
 def cmd_doctor(args: argparse.Namespace) -> int:
     failed = 0
     for check in run_checks(args.config):
@@ -123,12 +91,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         out.print(f"{mark} {escape(check.name)}: {escape(printable(check.detail))}")
         failed += not check.ok
     return 1 if failed else 0
-
-
-def _emphasis(text: str) -> str:
-    """Crawled text with the engine's highlight markers as bold (scheduler.terminal)."""
-    marked = escape(printable(text))
-    return marked.replace(HIGHLIGHT_PRE, "[bold yellow]").replace(HIGHLIGHT_POST, "[/]")
 
 
 def _progress() -> Progress:

@@ -9,6 +9,7 @@ import pytest
 from crawler.engine.bulk import index_articles
 from crawler.engine.client import SearchStore
 from crawler.engine.search import search_articles
+from crawler.engine.search_hits import MARK_END, MARK_START
 from crawler.models import Article
 from tests.conftest import seed_article
 
@@ -72,9 +73,14 @@ def test_seed_article_is_not_found_by_unrelated_queries(indexed: SearchStore, qu
     assert "https://example.tistory.com/12" not in [h.url for h in hits]
 
 
-def test_snippets_are_highlighted(indexed: SearchStore) -> None:
+def test_snippets_are_highlighted_on_one_line_and_clean_fields_unmarked(
+    indexed: SearchStore,
+) -> None:
     _, hits = search_articles(indexed, "시티브레인")
-    assert "<em>" in hits[0].snippet
+    assert MARK_START in hits[0].marked_snippet and MARK_END in hits[0].marked_snippet
+    for text in (hits[0].snippet, hits[0].title):
+        assert "\n" not in text and "  " not in text
+        assert MARK_START not in text and "<em>" not in text
 
 
 def analyze(store: SearchStore, text: str, analyzer: str = "korean") -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.watch_syntax import parse_watch_query
+from crawler.query.syntax import parse_watch_query
 from scheduler.alerts.snippet import cut_snippet, terms_pattern, watch_terms
 
 

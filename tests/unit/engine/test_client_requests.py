@@ -11,7 +11,7 @@ import pytest
 
 from crawler.config import SearchConfig
 from crawler.engine.client import Credentials, EngineError, SearchStore, detect_flavor
-from crawler.engine.search import build_query
+from crawler.engine.search import SearchOptions, build_query
 from crawler.models import Article
 from tests.conftest import RecordingServer
 
@@ -54,7 +54,9 @@ def exercise(flavor: str) -> list[tuple[str, str, list[tuple[str, str]], Any]]:
         store = SearchStore.connect(SearchConfig(url=server.url), Credentials())
         assert store.flavor == flavor
         store.request("PUT", "/_index_template/newswatch-articles", {"index_patterns": ["x-*"]})
-        store.request("POST", "/newswatch-articles/_search", build_query("스마트시티", 5))
+        store.request(
+            "POST", "/newswatch-articles/_search", build_query("스마트시티", SearchOptions(size=5))
+        )
         store.request("GET", "/_cluster/health", params={"wait_for_status": "yellow"})
         assert store.request("GET", "/missing", ignore=(404,)) is None
         results = list(store.bulk(article.to_action() for article in sample_articles()))
