@@ -12,7 +12,7 @@ TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
 
 .PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
         typecheck bench-index bench-extract bench-alerts bench-crawl bench-bigpage bench-brief \
-        soak clean
+        bench-scale soak clean
 
 install: $(STAMP)
 
@@ -69,6 +69,11 @@ bench-alerts: install test-engine
 
 bench-crawl: install test-engine
 	$(BIN)/python benchmarks/bench_crawl.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
+
+# 1 crawl worker against 2 on the shared Redis frontier (starts its own redis-server;
+# 8 loopback hosts answering after 100 ms); target: throughput ratio >= 1.7.
+bench-scale: install test-engine
+	$(BIN)/python benchmarks/bench_scale.py --url $(TEST_ENGINE_URL) $(BENCH_ARGS)
 
 # Peak memory of a crawl over an 8.5 MB text page and an 8.8 MB <head> (target < 400 MiB).
 bench-bigpage: install test-engine

@@ -13,8 +13,9 @@ from pathlib import Path
 from crawler.config import Config
 from crawler.engine.indexer import BufferedIndexer
 from crawler.engine.spool import Spool
-from crawler.state.seen import SeenStore
-from crawler.state.stories import StoryIndex
+from crawler.scale.book import FrontierBook
+from crawler.scale.seen import SeenLedger
+from crawler.scale.stories import StoryAssigner
 from crawler.tagging import Tagger
 
 
@@ -22,12 +23,15 @@ from crawler.tagging import Tagger
 class CrawlContext:
     config: Config
     tagger: Tagger
-    seen: SeenStore
-    stories: StoryIndex
+    # SQLite in state_dir, or Redis when several machines share the crawl (crawler.scale).
+    seen: SeenLedger
+    stories: StoryAssigner
     # None in a dry run: nothing is indexed, spooled or marked as seen.
     indexer: BufferedIndexer | None
     spool: Spool | None = None
     dry_run: bool = False
+    # The shared Redis frontier (crawler.scale), when the config turns it on.
+    frontier: FrontierBook | None = None
     # One thread sends bulk batches, in order, off the reactor thread.
     sender: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
@@ -39,5 +43,7 @@ class CrawlContext:
 
     def close(self) -> None:
         self.sender.shutdown(wait=True)
+        if self.frontier is not None:
+            self.frontier.retire()
         self.seen.close()
         self.stories.close()

@@ -175,7 +175,14 @@ class IndexPipeline(_Pipeline):
         pipeline = super().from_crawler(crawler)
         # Any other exception an item raised in a pipeline: Scrapy logs it, we count it.
         crawler.signals.connect(pipeline.count_item_error, signals.item_error)
+        crawler.signals.connect(pipeline.flush_when_idle, signals.spider_idle)
         return pipeline
+
+    def flush_when_idle(self) -> None:
+        # A crawl worker on the shared frontier stays open while idle (crawler.scale):
+        # what it holds is sent now rather than when a batch fills or it stops.
+        if self.pending:
+            self.start_flush()
 
     def count_item_error(self, failure: Failure, **_: Any) -> None:
         self.inc(f"errors/item:{type(failure.value).__name__}")
@@ -225,12 +232,15 @@ class IndexPipeline(_Pipeline):
                 type(exc).__name__,
                 exc,
             )
-            return
-        for article in articles:
-            try:
-                mark_seen(self.context, article)
-            except STATE_ERRORS as exc:
-                self.state_failed(exc, article.url, self.context.seen.path)
+        else:
+            for article in articles:
+                try:
+                    mark_seen(self.context, article)
+                except STATE_ERRORS as exc:
+                    self.state_failed(exc, article.url, self.context.seen.path)
+        if self.context.frontier is not None:
+            # Their pages' frontier leases end here, like the seen marks (crawler.scale).
+            self.context.frontier.settle_urls(article.url for article in articles)
 
     async def close_spider(self) -> None:
         if self.pending:

@@ -27,9 +27,13 @@ from crawler.engine.spool import Spool
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
 from crawler.reporting.summary import CrawlSummary, SourceOutcome, SourceStatus, accumulate_stats
+from crawler.scale.role import CrawlRole, open_frontier
+from crawler.scale.seen import open_seen_store
+from crawler.scale.settings import frontier_settings
+from crawler.scale.spool import RedisSpool
+from crawler.scale.stories import open_story_index
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
-from crawler.state.seen import SeenStore
 from crawler.state.stories import StoryIndex
 from crawler.tagging import Tagger
 
@@ -65,12 +69,20 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
     return [s for s in config.sources if s.enabled]
 
 
-def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchStore | None]:
+def open_context(
+    config: Config, dry_run: bool, role: CrawlRole | None = None
+) -> tuple[CrawlContext, SearchStore | None]:
     state = config.crawl.state_dir
     state.mkdir(parents=True, exist_ok=True)
     store: SearchStore | None = None
     indexer: BufferedIndexer | None = None
-    spool = Spool(state / "spool")
+    # A dry run changes no shared state, so it crawls on its own, locally.
+    frontier = open_frontier(config, role or CrawlRole()) if not dry_run else None
+    spool = (
+        RedisSpool(state / "spool", frontier.server, config.scale.key_prefix, frontier.worker_id)
+        if frontier is not None
+        else Spool(state / "spool")
+    )
     if not dry_run:
         try:
             store = SearchStore.connect(config.search)
@@ -84,11 +96,17 @@ def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchSto
     context = CrawlContext(
         config=config,
         tagger=Tagger.from_config(config),
-        seen=SeenStore(state / "seen.sqlite"),
-        stories=StoryIndex(_stories_path(state, dry_run)),
+        seen=open_seen_store(config, state / "seen.sqlite"),
+        # A dry run assigns stories in a throwaway local copy: it changes no state.
+        stories=(
+            StoryIndex(_stories_path(state, dry_run))
+            if dry_run
+            else open_story_index(config, state / "stories.sqlite")
+        ),
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
+        frontier=frontier,
     )
     return context, store
 
@@ -110,12 +128,17 @@ def run_crawl(
     *,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    role: CrawlRole | None = None,
 ) -> CrawlSummary:
+    """One crawl; with the shared frontier on, `role` says whether it seeds the run
+    (`newswatch crawl`, the service) or only takes requests (`newswatch worker`)."""
     sources = select_sources(config, names)
     summary = CrawlSummary(sources=[s.name for s in sources])
-    context, store = open_context(config, dry_run)
+    context, store = open_context(config, dry_run, role)
     summary.engine = store.url if store else None
     settings = scrapy_settings(config)
+    if context.frontier is not None:
+        settings = frontier_settings(settings, config.scale)
     root_level = logging.root.level
     # Scrapy's own chatter (enabled components, stats dumps) only when verbose.
     logging.getLogger("scrapy").setLevel(max(root_level, logging.INFO))

@@ -17,6 +17,7 @@ from crawler.engine.client import SearchStore
 from crawler.engine.setup import run_setup
 from crawler.models import Article
 from tests.quiet_http import LoopbackServer, QuietHandler
+from tests.redis_server import RedisMissing, RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 # A copy of the mission article (shared/mission/ beside the checkout), so a clone
@@ -124,3 +125,21 @@ class RecordingServer(LoopbackServer):
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
         self.listen(Handler)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """The real Redis. Missing redis-server is a FAILURE, never a skip: .ci/run installs it."""
+    try:
+        server = RedisServer()
+    except RedisMissing as exc:
+        pytest.fail(str(exc))
+    with server:
+        yield server
+
+
+@pytest.fixture()
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an emptied Redis."""
+    redis_server.client().flushall()
+    return redis_server.url

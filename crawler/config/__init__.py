@@ -6,8 +6,8 @@ runs for months unattended must fail loudly at load time, not silently later.
 Secrets never live here: only the names of environment variables that hold them.
 
 One module per section: search, crawl (with gazetteer), sources, alerts
-(notifiers and watches), briefings; shared field types in fields, error wording
-in errors.
+(notifiers and watches), briefings, scale (Redis for several machines); shared
+field types in fields, error wording in errors.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from crawler.config.briefings import BriefingConfig, BriefingSection
 from crawler.config.crawl import CrawlConfig, GazetteerConfig
 from crawler.config.errors import ConfigError, describe_validation_error
 from crawler.config.fields import IntervalSchedule, Strict, parse_interval, validate_cron
+from crawler.config.scale import ScaleConfig
 from crawler.config.search import (
     ENGINE_PORT_ENV,
     LOCAL_ENGINE_PORT,
@@ -64,6 +65,7 @@ __all__ = [
     "GazetteerConfig",
     "IntervalSchedule",
     "NotifierConfig",
+    "ScaleConfig",
     "SearchConfig",
     "SearchSource",
     "SiteSource",
@@ -95,6 +97,8 @@ class Config(Strict):
     watches: list[WatchConfig] = Field(default_factory=list)
     notifiers: dict[str, NotifierConfig] = Field(default_factory=dict)
     briefings: list[BriefingConfig] = Field(default_factory=list)
+    # Several machines on one Redis (crawler.scale); off unless redis_url_env is set.
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:

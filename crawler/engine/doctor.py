@@ -23,6 +23,7 @@ from crawler.engine.client import EngineError, SearchStore
 from crawler.engine.templates import IndexFamily, TemplateError, load_families
 from crawler.fetch.netguard import Resolver
 from crawler.fetch.probe import probe_sources
+from crawler.scale.health import redis_health
 
 # The Korean check: a compound noun with a particle; the articles' analyzer
 # keeps 스마트 and 시티 and drops the object particle 를 (POS tag J).
@@ -55,6 +56,8 @@ def run_checks(
     for name, settings in sorted(config.notifiers.items()):
         yield check_notifier(name, settings, os.environ if env is None else env)
     yield check_metrics_port(config.crawl)
+    if config.scale.enabled:
+        yield Check("redis", *redis_health(config))
     yield from _engine_checks(config, connect)
     crawl = config.crawl
     for probe in probe_sources(

@@ -28,8 +28,13 @@ class FeedSpider(SourceSpider):
         assert isinstance(self.source, FeedSource)
         return list(self.source.urls)
 
-    async def start(self) -> AsyncIterator[Any]:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set here, not in start(): a worker on the shared frontier parses feeds
+        # another process seeded, without running start().
         self._validators: dict[str, tuple[str | None, str | None]] = {}
+
+    async def start(self) -> AsyncIterator[Any]:
         for url in self.feed_urls():
             yield self.feed_request(url)
 

@@ -17,6 +17,7 @@ from crawler.engine.client import EngineError, EngineUnreachable
 from crawler.engine.setup import SetupError
 from crawler.engine.templates import TemplateError
 from crawler.reporting.loglines import bound_log_lines
+from crawler.scale.connection import RedisUnavailable
 from crawler.state.sqlite import StateError
 from scheduler.cli.commands import (
     alerts,
@@ -31,6 +32,7 @@ from scheduler.cli.commands import (
     service,
     spool,
     urltest,
+    worker,
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     spool.register(sub)
     completion.register(sub, parser)
     urltest.register(sub)
+    worker.register(sub)
     for command in _subcommands(parser):
         _add_global_options(command, anywhere=True)
     return parser
@@ -121,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, common.UsageError) as exc:
         common.error(str(exc))
         return EXIT_USAGE
-    except (EngineError, TemplateError, SetupError, StateError) as exc:
+    except (EngineError, TemplateError, SetupError, StateError, RedisUnavailable) as exc:
         common.error(str(exc))
         if isinstance(exc, EngineUnreachable):
             common.engine_hint(args)

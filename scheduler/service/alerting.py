@@ -51,6 +51,8 @@ class AlertSweeper:
         self._store_settings: SearchConfig | None = None
         self._lock = threading.Lock()
         self._said_not_ready = False
+        # With several schedulers on one Redis, only the leader sweeps (leadership.py).
+        self.may_sweep: Callable[[], bool] = lambda: True
 
     def install(self, scheduler: BaseScheduler) -> None:
         scheduler.add_job(
@@ -70,7 +72,7 @@ class AlertSweeper:
 
     def sweep(self) -> None:
         config = self._config()
-        if not config.watches:
+        if not config.watches or not self.may_sweep():
             return
         try:
             store = self._connect(config)

@@ -29,6 +29,7 @@ from scheduler.service.briefings import BriefingJobs
 from scheduler.service.control import ServiceError, ServiceLock, record_reload, write_json
 from scheduler.service.execute import RunExecutor, Slots, Snapshot
 from scheduler.service.health import FlagListener, HealthMonitor
+from scheduler.service.leadership import open_leadership
 from scheduler.service.metrics import MetricsServer, ServiceMetrics
 from scheduler.service.outage import EngineOutage
 from scheduler.service.recovery import recover_interrupted
@@ -158,7 +159,12 @@ class Service:
         self._briefings = BriefingJobs(lambda: self._snap.config)
         if names := self._briefings.reconcile(scheduler):
             log.info("briefings scheduled: %s", ", ".join(names))
-        scheduler.resume()
+        leadership = open_leadership(config, scheduler.resume, scheduler.pause)
+        if leadership is None:
+            scheduler.resume()
+        else:
+            sweeper.may_sweep = leadership.may_act
+            leadership.start()
         if server is not None:
             server.start()
         write_json(
@@ -179,6 +185,8 @@ class Service:
         try:
             self._loop(paths)
         finally:
+            if leadership is not None:
+                leadership.stop()
             self._shutdown(shipper, server, history, paths)
             sweeper.close()
 
