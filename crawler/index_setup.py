@@ -84,7 +84,7 @@ class SetupReport:
         self.actions.append(message)
 
     def warn(self, message: str) -> None:
-        log.warning("%s", message)
+        log.info("%s", message)  # the caller prints warnings (the CLI: once, on stderr)
         self.warnings.append(message)
 
 

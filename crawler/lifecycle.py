@@ -35,6 +35,18 @@ ISM_HASH_MARK = " [newswatch_policy_hash "
 ISM_PLUGIN = "opensearch-index-management"
 
 
+# Conditions each engine's rollover action accepts (ILM: Elasticsearch 8/9; ISM:
+# OpenSearch 2.x); the engine refuses a policy with any other key when it is put.
+ILM_ROLLOVER_KEYS = frozenset(
+    f"{bound}_{what}"
+    for bound in ("max", "min")
+    for what in ("age", "docs", "size", "primary_shard_size", "primary_shard_docs")
+)
+ISM_ROLLOVER_KEYS = frozenset(
+    {"min_size", "min_primary_shard_size", "min_doc_count", "min_index_age", "copy_alias"}
+)
+
+
 class PolicyFileError(Exception):
     """A policy file in index_mappings/ is malformed; the message names the file and field."""
 
@@ -69,6 +81,7 @@ def _check_ilm(path: Path, body: Any, index_patterns: list[str]) -> None:
         rollover = body["policy"]["phases"]["hot"]["actions"]["rollover"]
     except (KeyError, TypeError):
         raise PolicyFileError(f"{path}: needs policy.phases.hot.actions.rollover") from None
+    _check_keys(path, "policy.phases.hot.actions.rollover", rollover, ILM_ROLLOVER_KEYS)
     if not any(key.startswith("max_") for key in rollover):
         raise PolicyFileError(
             f"{path}: policy.phases.hot.actions.rollover needs a max_* condition "
@@ -87,8 +100,11 @@ def _check_ism(path: Path, body: Any, index_patterns: list[str]) -> None:
             f"{path}: needs policy.states (each with a name), policy.default_state naming "
             f"one of them, and policy.ism_template"
         ) from None
-    if not any("rollover" in action for action in default.get("actions", [])):
+    rollovers = [a["rollover"] for a in default.get("actions", []) if "rollover" in a]
+    if not rollovers:
         raise PolicyFileError(f"{path}: the default state {default['name']!r} has no rollover")
+    where = f"policy.states[{default['name']}].rollover"
+    _check_keys(path, where, rollovers[0], ISM_ROLLOVER_KEYS)
     for state in states.values():
         for transition in state.get("transitions", []):
             if transition.get("state_name") not in states:
@@ -102,6 +118,12 @@ def _check_ism(path: Path, body: Any, index_patterns: list[str]) -> None:
             f"{path}: policy.ism_template index_patterns {patterns} must equal the "
             f"template's index_patterns {index_patterns}"
         )
+
+
+def _check_keys(path: Path, where: str, given: Any, allowed: frozenset[str]) -> None:
+    unknown = sorted(set(given) - allowed) if isinstance(given, dict) else [repr(given)]
+    if unknown:
+        raise PolicyFileError(f"{path}: {where}: unknown condition {unknown[0]}")
 
 
 _CHECKS = {"ilm": _check_ilm, "ism": _check_ism}
@@ -163,7 +185,9 @@ class Lifecycle:
         if current is None:
             store.request("PUT", f"/_plugins/_ism/policies/{pid}", wanted)
             return f"ISM policy {pid} installed"
-        if ISM_HASH_MARK + _hash(body) in str(current["policy"].get("description", "")):
+        installed = current.get("policy", {})
+        installed = installed.get("policy", installed)  # some versions nest it once more
+        if ISM_HASH_MARK + _hash(body) in str(installed.get("description", "")):
             return None
         # ISM updates only with the sequence number it has (optimistic concurrency).
         params = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
