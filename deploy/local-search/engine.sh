@@ -310,6 +310,8 @@ cmd_stop() {
     if running_pid >/dev/null; then
       stop_node
       any=1
+    else
+      rm -f "$PID_FILE"  # a node that died (or was killed) leaves its pid file
     fi
   done < <(all_homes)
   [ -n "$any" ] && return 0
