@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.index_setup import current_write_index, run_setup
+from crawler.indexer import BufferedIndexer
 from crawler.indexing import index_articles
 from crawler.models import Article
+from crawler.spool import Spool
 from crawler.store import SearchStore
 from crawler.templates import load_families, mappings_dir
 from tests.conftest import REPO
@@ -155,4 +157,35 @@ def test_replicas_from_the_config_reach_live_indices_without_a_reindex(store: Se
     back = run_setup(store)  # the file's auto-expand 0-1 again
 
     assert any("auto_expand_replicas=0-1" in a for a in back.actions), back.actions
+    store.request("POST", f"/{ARTICLES}/_refresh")
     assert store.request("GET", f"/{ARTICLES}/_count")["count"] == 3
+
+
+def test_after_a_rollover_a_recrawled_article_is_written_where_it_is(
+    store: SearchStore, tmp_path: Path
+) -> None:
+    """Stable ids across generations: no second copy, updates find the document."""
+    run_setup(store)
+    old = articles(10, "gen1")
+    index_articles(store, old)
+    store.request("POST", f"/{ARTICLES}/_rollover")
+    changed = [
+        Article(url=a.url, title=a.title + " (수정)", text=a.text, fetched=a.fetched)
+        for a in old[:3]
+    ]
+    spool = Spool(tmp_path / "spool")
+    with BufferedIndexer(store, spool) as indexer:
+        for article in changed + articles(4, "gen2"):
+            indexer.add(article.to_action())
+        indexer.mark_not_original([old[5].id])
+    assert indexer.stats.failed == 0 and spool.pending() == 0, indexer.stats
+
+    store.request("POST", f"/{ARTICLES}/_refresh")
+    assert store.request("GET", f"/{ARTICLES}/_count")["count"] == 14  # 10 + 4 new, no copies
+    assert store.request("GET", f"/{ARTICLES}-v1-000002/_count")["count"] == 4
+    first = store.request("GET", f"/{ARTICLES}-v1-000001/_doc/{old[0].id}")["_source"]
+    assert first["title"].endswith("(수정)")
+    assert (
+        store.request("GET", f"/{ARTICLES}-v1-000001/_doc/{old[5].id}")["_source"]["is_original"]
+        is False
+    )
