@@ -1,8 +1,8 @@
 """Fault test: one of two engine nodes stops, indexing goes on.
 
 Starts its own two-node cluster on loopback with the local launcher
-(`NEWSWATCH_ENGINE_NODES=2 engine.sh start`, HTTP ports CLUSTER_PORT and
-CLUSTER_PORT+1, homes under tmp_path), runs `newswatch setup` (replicas:
+(`NEWSWATCH_ENGINE_NODES=2 engine.sh start` on the first two free HTTP
+ports from 9320, homes under tmp_path), runs `newswatch setup` (replicas:
 auto-expand 0-1, so each shard has a copy on the other node), indexes
 articles through the crawl's BufferedIndexer, kills the node that holds the
 articles' primary shard (SIGKILL, no goodbye), indexes more, and checks that
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -37,9 +38,11 @@ from crawler.store import SearchStore
 from tests.conftest import REPO
 
 ENGINE_SH = REPO / "deploy" / "local-search" / "engine.sh"
-# Two consecutive HTTP ports below the test engine's transport range (9350+);
-# NEWSWATCH_TEST_CLUSTER_PORT moves them when another engine uses these.
-CLUSTER_PORT = int(os.environ.get("NEWSWATCH_TEST_CLUSTER_PORT", "9280"))
+# HTTP ports tried for the cluster (two consecutive, plus their transport ports
+# +100, +101, all free): below 9350, where the test engine's transport range
+# (9350+) begins; other local engines sit on 9200-9310. NEWSWATCH_TEST_CLUSTER_PORT
+# names the first port instead.
+CLUSTER_PORTS = range(9320, 9349)
 # A cold start of two nodes takes ~10-20 s on this 2-core machine; a build, if
 # the launcher changed, ~10 s more.
 START_TIMEOUT_SECONDS = 240
@@ -62,6 +65,24 @@ class Cluster:
     manager: Node
     other: Node
     env: dict[str, str]
+
+
+def free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def cluster_port() -> int:
+    if os.environ.get("NEWSWATCH_TEST_CLUSTER_PORT"):
+        return int(os.environ["NEWSWATCH_TEST_CLUSTER_PORT"])
+    for port in CLUSTER_PORTS:
+        if all(free(p) for p in (port, port + 1, port + 100, port + 101)):
+            return port
+    pytest.fail(f"no two free HTTP ports (and transport ports +100) in {CLUSTER_PORTS}")
 
 
 def engine_sh(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -89,9 +110,10 @@ def alive(pid: int) -> bool:
 
 @pytest.fixture()
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    port = cluster_port()
     env = dict(
         os.environ,
-        NEWSWATCH_ENGINE_PORT=str(CLUSTER_PORT),
+        NEWSWATCH_ENGINE_PORT=str(port),
         NEWSWATCH_ENGINE_NODES="2",
         NEWSWATCH_ENGINE_HOME=str(tmp_path / "cluster"),
     )
@@ -99,9 +121,9 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         assert "cluster of 2 nodes" in started.stdout, started.stdout
-        homes = [tmp_path / "cluster" / f"node-{CLUSTER_PORT + i}" for i in range(2)]
+        homes = [tmp_path / "cluster" / f"node-{port + i}" for i in range(2)]
         nodes = [
-            Node(f"newswatch-local-{i}", f"http://127.0.0.1:{CLUSTER_PORT + i}", node_pid(h))
+            Node(f"newswatch-local-{i}", f"http://127.0.0.1:{port + i}", node_pid(h))
             for i, h in enumerate(homes)
         ]
         yield Cluster(manager=nodes[0], other=nodes[1], env=env)
