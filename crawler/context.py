@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.dedup import StoryIndex
-from crawler.indexer import BufferedIndexer
-from crawler.seen import SeenStore
-from crawler.spool import Spool
+from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.spool import Spool
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex
 from crawler.tagging import Tagger
 
 

@@ -27,10 +27,10 @@ from twisted.python.failure import Failure
 from crawler.config import CrawlConfig
 from crawler.context import CrawlContext
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
+from crawler.extraction.urls import canonicalize_url
 from crawler.items import PageItem
-from crawler.local_state import is_disk_full
 from crawler.models import Article
-from crawler.urls import canonicalize_url
+from crawler.state.sqlite import is_disk_full
 
 log = logging.getLogger(__name__)
 

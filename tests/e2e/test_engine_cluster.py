@@ -30,11 +30,11 @@ from typing import Any
 import pytest
 
 from crawler.config import SearchConfig
-from crawler.index_setup import run_setup
-from crawler.indexer import BufferedIndexer
+from crawler.engine.client import SearchStore
+from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.setup import run_setup
+from crawler.engine.spool import Spool
 from crawler.models import Article
-from crawler.spool import Spool
-from crawler.store import SearchStore
 from tests.conftest import REPO
 
 ENGINE_SH = REPO / "deploy" / "local-search" / "engine.sh"
