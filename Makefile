@@ -9,6 +9,9 @@ export NEWSWATCH_ENGINE_PORT ?= 9200
 # (own port, own data folder) and never touch the data of `make run`.
 TEST_ENGINE_PORT ?= 9250
 TEST_ENGINE_URL := http://127.0.0.1:$(TEST_ENGINE_PORT)
+# `make engine NODES=2`: a cluster of that many nodes on loopback (HTTP ports
+# port..port+N-1); one node is the default.
+NODES ?= 1
 
 .PHONY: install run test test-unit engine engine-stop test-engine test-engine-stop lint \
         typecheck bench-index bench-extract bench-alerts bench-crawl bench-bigpage bench-brief \
@@ -23,13 +26,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 engine:
-	bash deploy/local-search/engine.sh start
+	NEWSWATCH_ENGINE_NODES=$(NODES) bash deploy/local-search/engine.sh start
 
 engine-stop:
 	bash deploy/local-search/engine.sh stop
 
 test-engine:
-	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) bash deploy/local-search/engine.sh start
+	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) NEWSWATCH_ENGINE_NODES=$(NODES) \
+		bash deploy/local-search/engine.sh start
 
 test-engine-stop:
 	NEWSWATCH_ENGINE_PORT=$(TEST_ENGINE_PORT) bash deploy/local-search/engine.sh stop

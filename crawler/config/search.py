@@ -28,6 +28,21 @@ class SearchConfig(Strict):
     # 500 documents (~1-2 MB of Korean text) per bulk request: the elasticsearch-py
     # default, and the knee of the curve in `make bench-index` on the local node.
     bulk_chunk_size: int = Field(default=500, ge=1, le=10_000)
+    # Replicas of every newswatch index: a count ("1") or an auto-expand range
+    # ("0-1": one replica once a second node is there, none on a single node, so a
+    # lone node stays green). None keeps what index_mappings/*.template.json say.
+    replicas: str | None = None
+
+    @field_validator("replicas", mode="before")
+    @classmethod
+    def _replicas_form(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # `replicas: 1` in YAML is a number
+        if isinstance(value, str):
+            value = value.strip()
+            if not re.fullmatch(r"\d+|\d+-(\d+|all)", value):
+                raise ValueError(f"must be a count such as 1 or a range such as 0-1, got {value!r}")
+        return value
 
     @field_validator("url")
     @classmethod

@@ -15,6 +15,7 @@ switched off because they retry without any backoff.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from typing import Any, Literal
 import urllib3
 
 from crawler.config import ConfigError, SearchConfig
+from crawler.engine.generations import split_by_home
 from crawler.reporting.redact import redact_credentials
 
 log = logging.getLogger(__name__)
@@ -176,20 +178,34 @@ class SearchStore:
         Every action must target an alias (`require_alias`, a bulk parameter of
         Elasticsearch 7.10+ and OpenSearch 2.x): a write to a missing alias
         fails with `index_not_found_exception` instead of auto-creating a
-        concrete index with dynamic mappings (no Korean analysis).
+        concrete index with dynamic mappings (no Korean analysis). The one
+        exception: a document already in an older rollover generation of the
+        alias is written there, by its index name (crawler/engine/generations.py).
         """
+        size = chunk_size or self._settings.bulk_chunk_size
+        for chunk in _chunks(actions, size):
+            through_alias, to_index = split_by_home(self, chunk)
+            yield from self._bulk(through_alias, size, require_alias=True)
+            yield from self._bulk(to_index, size, require_alias=False)
+
+    def _bulk(
+        self, actions: list[dict[str, Any]], chunk_size: int, *, require_alias: bool
+    ) -> Iterator[tuple[bool, dict[str, Any]]]:
+        if not actions:
+            return
         helpers = _helpers_module(self.flavor)
+        extra = {"require_alias": True} if require_alias else {}  # a query parameter of bulk()
         try:
             yield from helpers.streaming_bulk(
                 self._client,
                 actions,
-                chunk_size=chunk_size or self._settings.bulk_chunk_size,
+                chunk_size=chunk_size,
                 raise_on_error=False,
                 raise_on_exception=True,
                 max_retries=self._settings.max_retries,
                 initial_backoff=BACKOFF_START_SECONDS,
                 max_backoff=BACKOFF_MAX_SECONDS,
-                require_alias=True,  # passed on to the client's bulk() as a query parameter
+                **extra,
             )
         except Exception as exc:
             raise _translate(exc, "POST", "/_bulk", self.url) from exc
@@ -212,6 +228,13 @@ class SearchStore:
             )
         except Exception as exc:
             raise _translate(exc, method, path, self.url) from exc
+
+
+def _chunks(actions: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Lists of `size` actions, read lazily (a large JSON Lines file streams through)."""
+    iterator = iter(actions)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def _probe_root(url: str, settings: SearchConfig, creds: Credentials) -> dict[str, Any]:

@@ -16,6 +16,13 @@ into the versioned index, then the squatter is deleted and the alias created
 in one atomic `_aliases` call. Bulk writes say `require_alias` now, so no
 write of ours creates such an index any more; older versions did.
 
+Families with a rollover policy (articles, runs; see crawler/engine/lifecycle.py)
+keep several backing indices of one version behind the alias
+(`<alias>-v<N>-000001`, `-000002`, ...): an upgrade copies all of them, and
+installs the policy for the engine's flavor (ILM or ISM), or warns that it
+skipped it when the engine lacks it. Replica settings are applied to live
+indices in place (they are not part of the template hash).
+
 A copy runs as an engine task (`wait_for_completion=false`) polled every
 REINDEX_POLL_SECONDS; each poll, the last included, is reported to the
 caller's `progress` callback as documents done of total (`newswatch setup`
@@ -24,6 +31,9 @@ draws it).
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 import logging
 import re
 import time
@@ -32,12 +42,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.engine.client import SearchStore
-from crawler.engine.templates import HASH_KEY, IndexFamily, load_families
+from crawler.engine.lifecycle import Lifecycle
+from crawler.engine.templates import HASH_KEY, REPLICA_SETTINGS, IndexFamily, load_families
 
 log = logging.getLogger(__name__)
 
 # A reindex of a large index can take long; poll its task rather than hold one request open.
 REINDEX_POLL_SECONDS = 1.0
+# In the index template's own `_meta`: a hash of the settings added at setup time
+# (replicas from the config, the rollover policy's settings for the flavor).
+SETTINGS_HASH_KEY = "newswatch_settings_hash"
 
 
 class SetupError(Exception):
@@ -62,21 +76,59 @@ ProgressCallback = Callable[[ReindexProgress], None]
 @dataclass
 class SetupReport:
     actions: list[str] = field(default_factory=list)
+    # What setup skipped and why (e.g. no ISM plugin); printed, exit code unchanged.
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, message: str) -> None:
         log.info("%s", message)
         self.actions.append(message)
+
+    def warn(self, message: str) -> None:
+        log.info("%s", message)  # the caller prints warnings (the CLI: once, on stderr)
+        self.warnings.append(message)
+
+
+@dataclass(frozen=True)
+class SetupOptions:
+    """What setup adds to the template files: replicas (config) and rollover (engine)."""
+
+    lifecycle: Lifecycle | None = None  # None: the family gets no rollover policy here
+    replicas: str | None = None  # search.replicas; None: as the template file says
 
 
 def run_setup(
     store: SearchStore,
     families: dict[str, IndexFamily] | None = None,
     progress: ProgressCallback | None = None,
+    *,
+    replicas: str | None = None,
 ) -> SetupReport:
     report = SetupReport()
-    for family in (families or load_families()).values():
-        ensure_family(store, family, report, progress)
+    families = families or load_families()
+    lifecycle = Lifecycle.detect(store) if any(f.rollover for f in families.values()) else None
+    for family in families.values():
+        options = SetupOptions(_lifecycle_for(store, family, lifecycle, report), replicas)
+        ensure_family(store, family, report, progress, options)
     return report
+
+
+def _lifecycle_for(
+    store: SearchStore, family: IndexFamily, lifecycle: Lifecycle | None, report: SetupReport
+) -> Lifecycle | None:
+    """The engine's lifecycle when the family has a policy it can install, else None."""
+    if lifecycle is None or not family.rollover:
+        return None
+    if not lifecycle.available:
+        report.warn(
+            f"{family.alias}: rollover policy {family.name}.{lifecycle.kind}.json skipped: "
+            f"{lifecycle.missing_reason(store.url)}; the indices are ready for it "
+            f"(write alias, numbered backing indices)"
+        )
+        return None
+    message = lifecycle.install_policy(store, family.alias, family.policies[lifecycle.kind])
+    if message:
+        report.add(f"{family.alias}: {message}")
+    return lifecycle
 
 
 def ensure_family(
@@ -84,8 +136,10 @@ def ensure_family(
     family: IndexFamily,
     report: SetupReport,
     progress: ProgressCallback | None = None,
+    options: SetupOptions | None = None,
 ) -> None:
-    _put_template(store, family, report)
+    options = options or SetupOptions()
+    _put_template(store, family, report, options)
     _evict_squatter(store, family, report, progress)
     current = current_write_index(store, family.alias) or _restore_alias(store, family, report)
     if current is None:
@@ -94,10 +148,15 @@ def ensure_family(
         report.add(f"{family.alias}: created {index}")
         return
     live_hash = _index_template_hash(store, current)
-    if live_hash == family.template_hash:
+    # An index named without a generation (made before rollover) cannot roll over.
+    if live_hash == family.template_hash and (not family.rollover or _has_generation(current)):
         report.add(f"{family.alias}: {current} is up to date")
-        return
-    migrate(store, family, current, report, progress)
+    else:
+        migrate(store, family, current, report, progress, options.lifecycle)
+        current = str(current_write_index(store, family.alias))
+    _apply_replicas(store, family, options.replicas, report)
+    if options.lifecycle is not None and options.lifecycle.attach(store, current, family.alias):
+        report.add(f"{family.alias}: {current} put under rollover policy")
 
 
 def current_write_index(store: SearchStore, alias: str) -> str | None:
@@ -119,7 +178,7 @@ def current_write_index(store: SearchStore, alias: str) -> str | None:
         return str(writers[0])
     if len(aliases) == 1:
         return str(next(iter(aliases)))
-    return str(max(aliases, key=_version_of))
+    return str(max(aliases, key=_order_of))
 
 
 def _evict_squatter(
@@ -185,10 +244,14 @@ def _restore_alias(store: SearchStore, family: IndexFamily, report: SetupReport)
 def migrate(
     store: SearchStore,
     family: IndexFamily,
-    old: str,
+    current: str,
     report: SetupReport,
     progress: ProgressCallback | None = None,
+    lifecycle: Lifecycle | None = None,
 ) -> None:
+    """Copy every index behind the alias (rollover makes several) into the next version."""
+    sources = sorted(store.request("GET", f"/_alias/{family.alias}") or {current: {}})
+    old = ",".join(sources)
     new = family.index_name(_next_version(store, family))
     store.request("PUT", f"/{new}")
     store.request(
@@ -197,7 +260,7 @@ def migrate(
         {
             "actions": [
                 {"add": {"index": new, "alias": family.alias, "is_write_index": True}},
-                {"add": {"index": old, "alias": family.alias, "is_write_index": False}},
+                {"add": {"indices": sources, "alias": family.alias, "is_write_index": False}},
             ]
         },
     )
@@ -214,30 +277,75 @@ def migrate(
             f"both indices stay in the alias, nothing was deleted; run setup again"
         )
     store.request(
-        "POST", "/_aliases", {"actions": [{"remove": {"index": old, "alias": family.alias}}]}
+        "POST", "/_aliases", {"actions": [{"remove": {"indices": sources, "alias": family.alias}}]}
     )
+    if lifecycle is not None:
+        lifecycle.detach(store, sources)  # they left the alias: nothing to roll over
     report.add(
         f"{family.alias}: mapping changed; created {new}, reindexed {copied} of {old_count} "
         f"documents from {old} (newer writes kept), alias moved; {old} kept for rollback"
     )
 
 
-def _put_template(store: SearchStore, family: IndexFamily, report: SetupReport) -> None:
+def _put_template(
+    store: SearchStore, family: IndexFamily, report: SetupReport, options: SetupOptions
+) -> None:
+    body = _rendered_template(family, options)
     existing = store.request("GET", f"/_index_template/{family.alias}", ignore=(404,))
-    installed = _installed_template_hash(existing)
-    if installed == family.template_hash:
+    installed = _installed_template_hashes(existing)
+    wanted = (family.template_hash, body["_meta"][SETTINGS_HASH_KEY])
+    if installed == wanted:
         return
-    store.request("PUT", f"/_index_template/{family.alias}", family.body)
+    store.request("PUT", f"/_index_template/{family.alias}", body)
     verb = "installed" if installed is None else "updated"
     report.add(f"{family.alias}: template {verb} ({family.template_hash})")
 
 
-def _installed_template_hash(response: Any) -> str | None:
+def _rendered_template(family: IndexFamily, options: SetupOptions) -> dict[str, Any]:
+    """The template file's body with the replicas and rollover settings of this setup."""
+    added: dict[str, Any] = dict(family.replica_settings(options.replicas))
+    if options.lifecycle is not None:
+        added.update(options.lifecycle.index_settings(family.alias))
+    body = copy.deepcopy(family.body)
+    settings = body["template"].setdefault("settings", {})
+    for key in REPLICA_SETTINGS:
+        settings.pop(key, None)
+    settings.update(added)
+    digest = hashlib.sha256(json.dumps(added, sort_keys=True).encode()).hexdigest()[:16]
+    body["_meta"] = {**body.get("_meta", {}), SETTINGS_HASH_KEY: digest}
+    return body
+
+
+def _installed_template_hashes(response: Any) -> tuple[str | None, str | None] | None:
     for item in (response or {}).get("index_templates", []):
-        meta = item["index_template"].get("template", {}).get("mappings", {}).get("_meta", {})
+        template = item["index_template"]
+        meta = template.get("template", {}).get("mappings", {}).get("_meta", {})
         value = meta.get(HASH_KEY)
-        return None if value is None else str(value)
+        settings_hash = template.get("_meta", {}).get(SETTINGS_HASH_KEY)
+        return (
+            None if value is None else str(value),
+            None if settings_hash is None else str(settings_hash),
+        )
     return None
+
+
+def _apply_replicas(
+    store: SearchStore, family: IndexFamily, replicas: str | None, report: SetupReport
+) -> None:
+    """Give the live indices behind the alias the replica settings wanted now."""
+    wanted = {k: str(v).lower() for k, v in family.replica_settings(replicas).items()}
+    if not wanted:
+        return
+    live = store.request("GET", f"/{family.alias}/_settings", params={"flat_settings": "true"})
+    stale = [
+        index
+        for index, spec in (live or {}).items()
+        if any(spec["settings"].get(f"index.{k}", "false") != v for k, v in wanted.items())
+    ]
+    if stale:
+        store.request("PUT", f"/{','.join(sorted(stale))}/_settings", {"index": wanted})
+        shown = ", ".join(f"{k}={v}" for k, v in wanted.items())
+        report.add(f"{family.alias}: {shown} on {', '.join(sorted(stale))}")
 
 
 def _index_template_hash(store: SearchStore, index: str) -> str | None:
@@ -253,14 +361,29 @@ def _next_version(store: SearchStore, family: IndexFamily) -> int:
 
 
 def _latest_index(store: SearchStore, family: IndexFamily) -> str | None:
-    """The highest `<alias>-v<N>` that exists, or None."""
+    """The highest `<alias>-v<N>` (or `-v<N>-<generation>`) that exists, or None."""
     indices = store.request("GET", f"/{family.alias}-v*", params={"expand_wildcards": "all"})
-    return max(indices or {}, key=_version_of, default=None)
+    return max(indices or {}, key=_order_of, default=None)
+
+
+# `<alias>-v<N>` or, with rollover, `<alias>-v<N>-<generation>`.
+_VERSIONED = re.compile(r"-v(\d+)(?:-(\d+))?$")
 
 
 def _version_of(index: str) -> int:
-    match = re.search(r"-v(\d+)$", index)
+    match = _VERSIONED.search(index)
     return int(match.group(1)) if match else 0
+
+
+def _order_of(index: str) -> tuple[int, int]:
+    """Version, then rollover generation: the newest index sorts last."""
+    match = _VERSIONED.search(index)
+    return (int(match.group(1)), int(match.group(2) or 0)) if match else (0, 0)
+
+
+def _has_generation(index: str) -> bool:
+    match = _VERSIONED.search(index)
+    return bool(match and match.group(2))
 
 
 def _reindex(
@@ -275,7 +398,7 @@ def _reindex(
     """Copy `old` into `new`: `create` keeps documents already in `new`, `index` overwrites."""
     body: dict[str, Any] = {
         "conflicts": "proceed",
-        "source": {"index": old},
+        "source": {"index": old.split(",")},
         "dest": {"index": new, "op_type": op_type},
     }
     if script is not None:  # fills fields that documents written before them lack

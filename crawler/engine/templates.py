@@ -6,7 +6,11 @@ here because they come from other data files or from each other:
 - the article fields and analyzers copied into the percolator (watches)
   template, so a watch is analyzed exactly like the articles it matches,
 - a hash of the rendered template in `mappings._meta`, which is how
-  `newswatch setup` tells that a live index is out of date.
+  `newswatch setup` tells that a live index is out of date. Replica settings
+  are left out of it: they change on live indices without a reindex.
+
+A family with rollover policy files (`<family>.ilm.json`, `<family>.ism.json`,
+see crawler/engine/lifecycle.py) names its backing indices `<alias>-v<N>-000001`.
 """
 
 from __future__ import annotations
@@ -15,13 +19,19 @@ import copy
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from crawler.engine.lifecycle import PolicyFileError, read_policies
 
 MAPPINGS_DIR_ENV = "NEWSWATCH_MAPPINGS_DIR"
 FAMILIES = ("articles", "runs", "watches", "alerts", "briefings")
 HASH_KEY = "newswatch_template_hash"
+# Index settings that change on live indices (PUT _settings), so not in the hash.
+REPLICA_SETTINGS = ("number_of_replicas", "auto_expand_replicas")
+# The first backing index of a version with rollover; the engine counts up from it.
+FIRST_GENERATION = "000001"
 
 
 class TemplateError(Exception):
@@ -35,13 +45,30 @@ class IndexFamily:
     name: str
     alias: str
     body: dict[str, Any]
+    # Rollover policy bodies by kind ("ilm", "ism"); empty: no rollover.
+    policies: dict[str, Any] = field(default_factory=dict)
 
     @property
     def template_hash(self) -> str:
         return str(self.body["template"]["mappings"]["_meta"][HASH_KEY])
 
+    @property
+    def rollover(self) -> bool:
+        return bool(self.policies)
+
     def index_name(self, version: int) -> str:
+        if self.rollover:
+            return f"{self.alias}-v{version}-{FIRST_GENERATION}"
         return f"{self.alias}-v{version}"
+
+    def replica_settings(self, replicas: str | None = None) -> dict[str, Any]:
+        """`replicas` ("1", "0-1") as index settings; None: what the template file says."""
+        if replicas is None:
+            settings = self.body["template"].get("settings", {})
+            return {key: settings[key] for key in REPLICA_SETTINGS if key in settings}
+        if "-" in replicas:
+            return {"auto_expand_replicas": replicas}
+        return {"number_of_replicas": int(replicas), "auto_expand_replicas": False}
 
     @property
     def reindex_script(self) -> dict[str, Any] | None:
@@ -68,7 +95,16 @@ def load_families(directory: Path | None = None) -> dict[str, IndexFamily]:
     analysis["filter"]["korean_synonyms"]["synonyms"] = read_word_list(directory / "synonyms.txt")
     if raw["watches"].get("_meta", {}).get("include_article_fields"):
         _include_article_fields(raw["watches"], raw["articles"])
-    return {name: _family(name, body, directory) for name, body in raw.items()}
+    families = {name: _family(name, body, directory) for name, body in raw.items()}
+    try:
+        return {
+            name: IndexFamily(
+                f.name, f.alias, f.body, read_policies(directory, name, [f"{f.alias}-v*"])
+            )
+            for name, f in families.items()
+        }
+    except PolicyFileError as exc:
+        raise TemplateError(str(exc)) from None
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -108,7 +144,10 @@ def _include_article_fields(watches: dict[str, Any], articles: dict[str, Any]) -
 def _family(name: str, body: dict[str, Any], directory: Path) -> IndexFamily:
     mappings = body["template"]["mappings"]
     mappings.setdefault("_meta", {}).pop(HASH_KEY, None)
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
+    hashed = copy.deepcopy(body)
+    for key in REPLICA_SETTINGS:
+        hashed["template"].get("settings", {}).pop(key, None)
+    digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, ensure_ascii=False).encode())
     # 16 hex chars (64 bits) is plenty to tell template revisions apart.
     mappings["_meta"][HASH_KEY] = digest.hexdigest()[:16]
     alias = body["_meta"]["alias"]

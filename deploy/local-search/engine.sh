@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Local single-node OpenSearch (2.19.x, with Nori) for newswatch.
+# Local OpenSearch (2.19.x, with Nori) for newswatch: one node, or a cluster of
+# several nodes on loopback.
 #
 #   bash deploy/local-search/engine.sh start|stop|restart|status
 #
 # Environment:
 #   NEWSWATCH_ENGINE_PORT       HTTP port (default 9200); transport uses port+100..port+199
-#   NEWSWATCH_ENGINE_HOME       node home (config/, data/, logs/, pid, log);
-#                               default deploy/local-search/.state/node-$PORT
+#   NEWSWATCH_ENGINE_NODES      number of nodes (default 1). With N > 1, node i (0-based)
+#                               serves HTTP on port+i and transport on exactly port+100+i,
+#                               and the nodes form one cluster (seed hosts on loopback)
+#   NEWSWATCH_ENGINE_HOME       node home (config/, data/, logs/, pid, log); default
+#                               deploy/local-search/.state/node-$PORT; with N > 1 the
+#                               nodes' homes are node-<http port> below
+#                               $NEWSWATCH_ENGINE_HOME (default .state/cluster-$PORT)
 #   NEWSWATCH_ENGINE_WAIT       seconds start waits for health (default 180)
 #   NEWSWATCH_ENGINE_STOP_WAIT  seconds stop waits before SIGKILL (default 30)
 #   NEWSWATCH_ENGINE_JAVA_OPTS  extra JVM options (appended; e.g. -Xmx2g)
@@ -19,8 +25,17 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PORT="${NEWSWATCH_ENGINE_PORT:-9200}"
+NODES="${NEWSWATCH_ENGINE_NODES:-1}"
 STATE_ROOT="$HERE/.state"
-NODE_HOME="${NEWSWATCH_ENGINE_HOME:-$STATE_ROOT/node-$PORT}"
+SINGLE_HOME="$STATE_ROOT/node-$PORT"
+CLUSTER_HOME="$STATE_ROOT/cluster-$PORT"
+if [ "$NODES" = 1 ]; then
+  SINGLE_HOME="${NEWSWATCH_ENGINE_HOME:-$SINGLE_HOME}"
+else
+  CLUSTER_HOME="${NEWSWATCH_ENGINE_HOME:-$CLUSTER_HOME}"
+fi
+# The node a function works on: select_node sets these (node 0 by default).
+NODE_HOME="$SINGLE_HOME"
 PID_FILE="$NODE_HOME/engine.pid"
 LOG_FILE="$NODE_HOME/engine.log"
 TARGET="$HERE/target"
@@ -37,6 +52,40 @@ die() { printf '[engine] ERROR: %s\n' "$*" >&2; exit 1; }
 case "$PORT" in
   ''|*[!0-9]*) die "NEWSWATCH_ENGINE_PORT must be a number, got '$PORT'" ;;
 esac
+case "$NODES" in
+  [1-9]) ;;
+  *) die "NEWSWATCH_ENGINE_NODES must be a number from 1 to 9, got '$NODES'" ;;
+esac
+
+node_home() {  # home of node $1 (0-based) of this start
+  if [ "$NODES" = 1 ]; then printf '%s\n' "$SINGLE_HOME"; else printf '%s\n' "$CLUSTER_HOME/node-$((PORT + $1))"; fi
+}
+
+select_node() {  # select_node HOME HTTP_PORT: the node the next calls work on
+  NODE_HOME="$1"
+  PID_FILE="$NODE_HOME/engine.pid"
+  LOG_FILE="$NODE_HOME/engine.log"
+  BASE_URL="http://127.0.0.1:$2"
+}
+
+# Every node home of this port that may hold a running node: the single node's and
+# each cluster node's, whatever NODES says now (`stop` stops them all).
+all_homes() {
+  printf '%s\n' "$SINGLE_HOME"
+  local home
+  for home in "$CLUSTER_HOME"/node-* ${NEWSWATCH_ENGINE_HOME:+"$NEWSWATCH_ENGINE_HOME"/node-*}; do
+    [ -d "$home" ] && printf '%s\n' "$home"
+  done
+  return 0
+}
+
+port_of_home() {  # node-9311 -> 9311; the single node's home -> $PORT
+  [ "$1" = "$SINGLE_HOME" ] && { printf '%s\n' "$PORT"; return 0; }
+  case "$(basename "$1")" in
+    node-[0-9]*) basename "$1" | sed 's/^node-//' ;;
+    *) printf '%s\n' "$PORT" ;;
+  esac
+}
 
 java_bin() {
   if [ -n "${NEWSWATCH_ENGINE_JAVA:-}" ]; then
@@ -114,6 +163,15 @@ build() {
 }
 
 cmd_start() {
+  if [ "$NODES" = 1 ]; then
+    start_single
+  else
+    start_cluster
+  fi
+}
+
+start_single() {
+  select_node "$SINGLE_HOME" "$PORT"
   mkdir -p "$STATE_ROOT" "$NODE_HOME"
   local pid
   if pid="$(running_pid)"; then
@@ -129,22 +187,72 @@ cmd_start() {
     log "something is already serving a healthy cluster at $BASE_URL (not started by this script); using it"
     return 0
   fi
+  port_free
+  build
+  launch_node --port "$PORT" --home "$NODE_HOME"
+  wait_healthy "$LAUNCHED_PID"
+}
+
+# Nodes 0..N-1 on HTTP port+i and transport port+100+i, each knowing the others'
+# transport addresses. Node 0 alone bootstraps the cluster the first time (so the
+# cluster manager is known: node 0); the others join it.
+start_cluster() {
+  local i seeds="" home pid
+  for ((i = 0; i < NODES; i++)); do
+    seeds="${seeds:+$seeds,}127.0.0.1:$((PORT + 100 + i))"
+  done
+  build
+  local -a started=()
+  for ((i = 0; i < NODES; i++)); do
+    home="$(node_home "$i")"
+    select_node "$home" "$((PORT + i))"
+    mkdir -p "$STATE_ROOT" "$NODE_HOME"
+    if pid="$(running_pid)"; then
+      log "node $i already running (pid $pid) at $BASE_URL"
+      started+=("$pid")
+      continue
+    fi
+    port_free
+    launch_node --port "$((PORT + i))" --home "$NODE_HOME" --node-name "newswatch-local-$i" \
+      --transport-port "$((PORT + 100 + i))" --seed-hosts "$seeds" \
+      --initial-managers "newswatch-local-0"
+    started+=("$LAUNCHED_PID")
+  done
+  for ((i = 0; i < NODES; i++)); do
+    select_node "$(node_home "$i")" "$((PORT + i))"
+    wait_healthy "${started[$i]}" || { cmd_stop >/dev/null; return 1; }
+  done
+  select_node "$(node_home 0)" "$PORT"
+  if ! curl -fsS -m 70 "$BASE_URL/_cluster/health?wait_for_nodes=$NODES&timeout=60s" >/dev/null 2>&1; then
+    log "the $NODES nodes did not form one cluster within 60 s: $(health_json | tr -d '\n' | cut -c1-160)"
+    cmd_stop >/dev/null
+    return 1
+  fi
+  log "cluster of $NODES nodes on HTTP ports $PORT..$((PORT + NODES - 1)): $(health_json | tr -d '\n' | cut -c1-160)"
+}
+
+port_free() {
   local code
   code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$BASE_URL/" 2>/dev/null || true)"
   if [ -n "$code" ] && [ "$code" != "000" ]; then
-    die "port $PORT is already in use by another HTTP server (answered $code); set NEWSWATCH_ENGINE_PORT"
+    die "port ${BASE_URL##*:} is already in use by another HTTP server (answered $code); set NEWSWATCH_ENGINE_PORT"
   fi
+}
 
-  build
-
+# Starts the launcher for the selected node in the background; sets LAUNCHED_PID.
+launch_node() {
   local java major
   java="$(java_bin)"
   major="$(java_major "$java")"
   case "$major" in ''|*[!0-9]*) die "could not determine the version of $java" ;; esac
   [ "$major" -ge 17 ] || die "$java is Java $major; OpenSearch 2.19 here needs Java 17+"
 
+  # Several nodes share the machine, so each gets a smaller heap (512 MB is plenty
+  # for the tests' indices; one node keeps its 1 GB).
+  local heap=(-Xms512m -Xmx1g)
+  [ "$NODES" = 1 ] || heap=(-Xms256m -Xmx512m)
   local -a jvm=(
-    -Xms512m -Xmx1g -Xss1m
+    "${heap[@]}" -Xss1m
     -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-OmitStackTraceInFastThrow
     -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djna.nosys=true
     -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true
@@ -165,10 +273,9 @@ cmd_start() {
 
   log "starting OpenSearch on $BASE_URL (home $NODE_HOME, log $LOG_FILE)"
   nohup "$java" "${jvm[@]}" -cp "$TARGET/classes:$(cat "$CP_FILE")" "$MAIN_CLASS" \
-    --port "$PORT" --home "$NODE_HOME" </dev/null >"$LOG_FILE" 2>&1 9>&- &
-  pid=$!
-  printf '%s\n' "$pid" > "$PID_FILE"
-  wait_healthy "$pid"
+    "$@" </dev/null >"$LOG_FILE" 2>&1 9>&- &
+  LAUNCHED_PID=$!
+  printf '%s\n' "$LAUNCHED_PID" > "$PID_FILE"
 }
 
 wait_healthy() {
@@ -191,22 +298,38 @@ wait_healthy() {
   log "not healthy after ${START_WAIT}s; last log lines:"
   tail -n 40 "$LOG_FILE" 2>/dev/null || true
   log "stopping the unhealthy node (pid $pid)"
-  cmd_stop >/dev/null || true
+  stop_node >/dev/null || true
   return 1
 }
 
+# Stops every node of this port: the single node and each cluster node.
 cmd_stop() {
+  local home any=""
+  while IFS= read -r home; do
+    select_node "$home" "$(port_of_home "$home")"
+    if running_pid >/dev/null; then
+      stop_node
+      any=1
+    else
+      rm -f "$PID_FILE"  # a node that died (or was killed) leaves its pid file
+    fi
+  done < <(all_homes)
+  [ -n "$any" ] && return 0
+  select_node "$SINGLE_HOME" "$PORT"
+  if healthy; then
+    log "not running from this script (but something else serves $BASE_URL; left alone)"
+  else
+    log "not running"
+  fi
+}
+
+stop_node() {
   local pid
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
-    if healthy; then
-      log "not running from this script (but something else serves $BASE_URL; left alone)"
-    else
-      log "not running"
-    fi
     return 0
   fi
-  log "stopping pid $pid (SIGTERM) ..."
+  log "stopping pid $pid at $BASE_URL (SIGTERM) ..."
   kill -TERM "$pid" 2>/dev/null || true
   local t0=$SECONDS
   while kill -0 "$pid" 2>/dev/null; do
@@ -222,21 +345,25 @@ cmd_stop() {
   log "stopped after $((SECONDS - t0))s"
 }
 
+# Exit 0 when every running node answers, 1 when one does not, 3 when none runs.
 cmd_status() {
-  local pid
-  if pid="$(running_pid)"; then
-    local rss
+  local home pid rss h found="" code=0
+  while IFS= read -r home; do
+    select_node "$home" "$(port_of_home "$home")"
+    pid="$(running_pid)" || continue
+    found=1
     rss="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$pid/status" 2>/dev/null || true)"
-    log "running: pid $pid, port $PORT, RSS ${rss:-?}, home $NODE_HOME"
-    local h
+    log "running: pid $pid, port ${BASE_URL##*:}, RSS ${rss:-?}, home $NODE_HOME"
     h="$(health_json)"
     if [ -n "$h" ]; then
       log "health: $h"
-      return 0
+    else
+      log "health: no answer from $BASE_URL yet"
+      code=1
     fi
-    log "health: no answer from $BASE_URL yet"
-    return 1
-  fi
+  done < <(all_homes)
+  [ -n "$found" ] && return "$code"
+  select_node "$SINGLE_HOME" "$PORT"
   if healthy; then
     log "not started by this script, but $BASE_URL answers: $(health_json)"
     return 0

@@ -117,7 +117,7 @@ def test_a_corrupt_spool_line_is_set_aside_named_and_the_rest_replayed(
 def test_a_deleted_alias_is_a_named_error_and_setup_repairs_it(
     workspace: Workspace, feed_site: FixtureSite, ready_store: SearchStore
 ) -> None:
-    ready_store.request("DELETE", f"/newswatch-articles-v1/_alias/{ARTICLES_ALIAS}")
+    ready_store.request("DELETE", f"/newswatch-articles-v1-000001/_alias/{ARTICLES_ALIAS}")
     missing = workspace.run("crawl")
     assert missing.returncode == 1, missing.stdout + missing.stderr
     assert "the alias is missing: run `newswatch setup`" in missing.stderr, missing.stderr
@@ -128,12 +128,14 @@ def test_a_deleted_alias_is_a_named_error_and_setup_repairs_it(
 
     setup = workspace.run("setup")
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert "alias was missing; restored on newswatch-articles-v1" in setup.stdout
+    assert "alias was missing; restored on newswatch-articles-v1-000001" in setup.stdout
     repaired = workspace.run("crawl")
     assert repaired.returncode == 0, repaired.stdout + repaired.stderr
     assert "waiting in spool: 0" in repaired.stdout
     assert_all_indexed_once(ready_store)
-    mapping = ready_store.request("GET", f"/{ARTICLES_ALIAS}/_mapping")["newswatch-articles-v1"]
+    mapping = ready_store.request("GET", f"/{ARTICLES_ALIAS}/_mapping")[
+        "newswatch-articles-v1-000001"
+    ]
     assert mapping["mappings"]["properties"]["text"]["analyzer"] == "korean"
 
 

@@ -138,7 +138,9 @@ def _alias_actions(body: bytes) -> list[Need]:
     needs = []
     for action in _json(body)["actions"]:
         ((_, spec),) = action.items()
-        needs += [Need("index", "manage", spec["index"]), Need("index", "manage", spec["alias"])]
+        indices = spec["indices"] if "indices" in spec else [spec["index"]]
+        needs += [Need("index", "manage", i) for i in indices]
+        needs.append(Need("index", "manage", spec["alias"]))
     return needs
 
 
@@ -149,6 +151,11 @@ def _create_index(m: re.Match[str], body: bytes) -> list[Need]:
     return [Need("index", "create_index", m["index"])] + [
         Need("index", "manage", alias) for alias in aliases
     ]
+
+
+def _listed(names: str | list[str]) -> list[str]:
+    """A request body's index names: one name, a comma-separated list, or a JSON list."""
+    return names.split(",") if isinstance(names, str) else names
 
 
 def _targets(m: re.Match[str]) -> list[str]:
@@ -165,11 +172,25 @@ RULES: list[Rule] = [
         lambda m, b: [Need("cluster", "manage_index_templates")],
     ),
     ("POST", r"/_analyze", lambda m, b: [Need("cluster", "manage")]),  # cluster:admin/analyze
+    # Setup's rollover step. On Elasticsearch: GET /_ilm/status, GET/PUT /_ilm/policy/<id>
+    # (manage_ilm) and PUT <index>/_settings (index.lifecycle.*, below). The local node has
+    # no ISM plugin, so only its probe is recorded here; it stands for the whole step.
+    ("GET", r"/_plugins/_ism/policies", lambda m, b: [Need("cluster", "manage_ilm")]),
+    (
+        "GET",
+        r"/(?P<index>[^_/][^/]*)/_settings(?:/[^/]+)?",
+        lambda m, b: [Need("index", "view_index_metadata", i) for i in _targets(m)],
+    ),
+    (
+        "PUT",
+        r"/(?P<index>[^_/][^/]*)/_settings",
+        lambda m, b: [Need("index", "manage", i) for i in _targets(m)],
+    ),
     (
         "POST",
         r"/_reindex",
         lambda m, b: [
-            Need("index", "read", _json(b)["source"]["index"]),
+            *(Need("index", "read", i) for i in _listed(_json(b)["source"]["index"])),
             Need("index", "write", _json(b)["dest"]["index"]),
         ],
     ),
@@ -208,8 +229,8 @@ RULES: list[Rule] = [
 
 # A privilege that includes another (Elasticsearch's built-in privilege definitions).
 IMPLIES = {
-    ("cluster", "all"): {"manage", "monitor", "manage_index_templates"},
-    ("cluster", "manage"): {"monitor", "manage_index_templates"},
+    ("cluster", "all"): {"manage", "monitor", "manage_index_templates", "manage_ilm"},
+    ("cluster", "manage"): {"monitor", "manage_index_templates", "manage_ilm"},
     ("index", "all"): {
         "manage",
         "read",

@@ -125,7 +125,7 @@ def test_setup_fills_the_timeline_of_documents_indexed_before_it_existed(
 
     report = run_setup(store)
 
-    assert any("created newswatch-articles-v2" in a for a in report.actions), report.actions
+    assert any("created newswatch-articles-v2-000001" in a for a in report.actions), report.actions
     store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
     for name, source in old_docs.items():
         migrated = store.request("GET", f"/{ARTICLES_ALIAS}/_doc/{name}")["_source"]

@@ -45,7 +45,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     store = connect(config)
     try:
         with reindex_progress() as progress:
-            report = run_setup(store, progress=progress)
+            report = run_setup(store, progress=progress, replicas=config.search.replicas)
         # Watches live in the percolator index that setup just made sure of; a new
         # watch starts now (it alerts on what is published from now on).
         watches = sync_watches(store, config)
@@ -56,6 +56,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
     for action in report.actions:
         out.print(f"  {escape(action)}")
     out.print(f"  {escape(watches.summary())}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     return 0
 
 

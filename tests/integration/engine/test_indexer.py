@@ -212,7 +212,7 @@ def test_a_write_block_keeps_actions_spooled_until_it_is_lifted(
 def test_a_missing_alias_is_never_created_by_a_write_and_setup_brings_it_back(
     ready_store: SearchStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ready_store.request("DELETE", f"/newswatch-articles-v1/_alias/{ARTICLES_ALIAS}")
+    ready_store.request("DELETE", f"/newswatch-articles-v1-000001/_alias/{ARTICLES_ALIAS}")
     spool = Spool(tmp_path / "spool")
     with BufferedIndexer(ready_store, spool) as indexer:
         for article in make_articles(3):
@@ -224,7 +224,9 @@ def test_a_missing_alias_is_never_created_by_a_write_and_setup_brings_it_back(
     assert ready_store.request("GET", f"/{ARTICLES_ALIAS}", ignore=(404,)) is None
 
     report = run_setup(ready_store)
-    assert any("alias was missing; restored on newswatch-articles-v1" in a for a in report.actions)
+    assert any(
+        "alias was missing; restored on newswatch-articles-v1-000001" in a for a in report.actions
+    )
     assert BufferedIndexer(ready_store, spool).replay_spool().replayed == 3
     assert count(ready_store) == 3
 

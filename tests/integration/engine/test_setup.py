@@ -32,10 +32,17 @@ def articles(n: int, prefix: str = "a") -> list[Article]:
 
 def test_setup_creates_everything_then_is_idempotent(store: SearchStore) -> None:
     first = run_setup(store)
-    assert any("created newswatch-articles-v1" in a for a in first.actions)
+    assert any("created newswatch-articles-v1-000001" in a for a in first.actions)
     assert any("template installed" in a for a in first.actions)
-    for alias in ("newswatch-articles", "newswatch-runs", "newswatch-watches"):
-        assert current_write_index(store, alias) == f"{alias}-v1"
+    # Families with a rollover policy get numbered backing indices (rollover counts up).
+    first_indices = {
+        "newswatch-articles": "newswatch-articles-v1-000001",
+        "newswatch-runs": "newswatch-runs-v1-000001",
+        "newswatch-watches": "newswatch-watches-v1",
+        "newswatch-alerts": "newswatch-alerts-v1",
+    }
+    for alias, index in first_indices.items():
+        assert current_write_index(store, alias) == index
     second = run_setup(store)
     assert all("up to date" in a for a in second.actions), second.actions
     assert len(second.actions) == len(FAMILIES)
@@ -52,14 +59,16 @@ def test_changed_mapping_migrates_without_losing_documents(
     with (directory / "synonyms.txt").open("a", encoding="utf-8") as handle:
         handle.write("세종, Sejong\n")
     migrated = run_setup(store, load_families(directory))
-    assert any("created newswatch-articles-v2" in a for a in migrated.actions), migrated.actions
-    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v2"
+    assert any("created newswatch-articles-v2-000001" in a for a in migrated.actions), (
+        migrated.actions
+    )
+    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v2-000001"
     store.request("POST", "/newswatch-articles/_refresh")
     aliased = store.request("GET", "/_alias/newswatch-articles")
-    assert list(aliased) == ["newswatch-articles-v2"]
+    assert list(aliased) == ["newswatch-articles-v2-000001"]
     assert store.request("GET", "/newswatch-articles/_count")["count"] == 1200
     # The old index is kept for rollback, outside the alias.
-    assert store.request("GET", "/newswatch-articles-v1/_count")["count"] == 1200
+    assert store.request("GET", "/newswatch-articles-v1-000001/_count")["count"] == 1200
     again = run_setup(store, load_families(directory))
     assert all("up to date" in a for a in again.actions)
     # The new synonym is live on the new index.
@@ -77,19 +86,21 @@ def test_setup_repairs_a_concrete_index_squatting_on_the_alias(store: SearchStor
     name back for the alias, with the Korean analysis."""
     run_setup(store)
     index_articles(store, articles(3, "old"))
-    store.request("DELETE", "/newswatch-articles-v1/_alias/newswatch-articles")
+    store.request("DELETE", "/newswatch-articles-v1-000001/_alias/newswatch-articles")
     for article in articles(2, "new"):  # as a write without require_alias did
         store.request("PUT", f"/newswatch-articles/_doc/{article.id}", article.to_document())
     assert "newswatch-articles" in store.request("GET", "/newswatch-articles")
 
     report = run_setup(store)
     assert any("was a concrete index" in a and "moved its 2 of 2" in a for a in report.actions)
-    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v1"
-    assert list(store.request("GET", "/_alias/newswatch-articles")) == ["newswatch-articles-v1"]
+    assert current_write_index(store, "newswatch-articles") == "newswatch-articles-v1-000001"
+    assert list(store.request("GET", "/_alias/newswatch-articles")) == [
+        "newswatch-articles-v1-000001"
+    ]
     store.request("POST", "/newswatch-articles/_refresh")
     assert store.request("GET", "/newswatch-articles/_count")["count"] == 5
     mapping = store.request("GET", "/newswatch-articles/_mapping")
-    title = mapping["newswatch-articles-v1"]["mappings"]["properties"]["title"]
+    title = mapping["newswatch-articles-v1-000001"]["mappings"]["properties"]["title"]
     assert title["analyzer"] == "korean"
     assert all("up to date" in a for a in run_setup(store).actions)
 
@@ -117,9 +128,9 @@ def test_migration_reports_progress_until_every_document_is_copied(
 
     run_setup(store, load_families(changed_mappings(tmp_path)), progress=steps.append)
 
-    copies = [s for s in steps if s.dest == "newswatch-articles-v2"]
+    copies = [s for s in steps if s.dest == "newswatch-articles-v2-000001"]
     assert copies, f"the progress callback was never called for the articles copy: {steps}"
-    assert {s.source for s in copies} == {"newswatch-articles-v1"}
+    assert {s.source for s in copies} == {"newswatch-articles-v1-000001"}
     assert [s.done for s in copies] == sorted(s.done for s in copies)
     last = copies[-1]
     assert last.completed and last.done == last.total == PROGRESS_DOCS
@@ -146,8 +157,8 @@ def test_setup_command_prints_progress_lines_when_not_on_a_terminal(
 
     assert done.returncode == 0, done.stdout + done.stderr
     expected = (
-        f"reindexing newswatch-articles-v1 → newswatch-articles-v2: "
+        f"reindexing newswatch-articles-v1-000001 → newswatch-articles-v2-000001: "
         f"{PROGRESS_DOCS:,} of {PROGRESS_DOCS:,} documents (copied)"
     )
     assert expected in done.stderr, done.stderr
-    assert "created newswatch-articles-v2, reindexed 3000 of 3000" in done.stdout
+    assert "created newswatch-articles-v2-000001, reindexed 3000 of 3000" in done.stdout

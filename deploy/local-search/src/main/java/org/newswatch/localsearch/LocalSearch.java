@@ -30,7 +30,9 @@ import org.opensearch.transport.Netty4Plugin;
  * Starts a single-node OpenSearch cluster for local development and CI.
  *
  * <pre>
- * java -cp ... org.newswatch.localsearch.LocalSearch [--port N] [--home DIR] [-Ekey=value ...]
+ * java -cp ... org.newswatch.localsearch.LocalSearch [--port N] [--home DIR]
+ *     [--node-name NAME --transport-port N --seed-hosts H:P,... --initial-managers NAME,...]
+ *     [-Ekey=value ...]
  * </pre>
  *
  * <ul>
@@ -38,6 +40,10 @@ import org.opensearch.transport.Netty4Plugin;
  *       the transport layer binds the first free port of [port+100, port+199].</li>
  *   <li>{@code --home} (default: env NEWSWATCH_ENGINE_HOME, else ./.state) holds
  *       config/, data/ and logs/.</li>
+ *   <li>{@code --seed-hosts} makes the node one of a cluster on loopback instead of a
+ *       single-node cluster: it finds the others at those transport addresses, binds
+ *       exactly {@code --transport-port}, and {@code --initial-managers} names the
+ *       nodes that bootstrap the cluster the first time.</li>
  *   <li>{@code -Ekey=value} adds or overrides any node setting.</li>
  * </ul>
  *
@@ -68,6 +74,10 @@ public final class LocalSearch {
         int port = parsePort(System.getenv("NEWSWATCH_ENGINE_PORT"), 9200);
         String homeArg = System.getenv("NEWSWATCH_ENGINE_HOME");
         Settings.Builder extra = Settings.builder();
+        String nodeName = "newswatch-local-node";
+        String transportPort = null;
+        String seedHosts = null;
+        String initialManagers = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--port") && i + 1 < args.length) {
@@ -78,6 +88,14 @@ public final class LocalSearch {
                 homeArg = args[++i];
             } else if (a.startsWith("--home=")) {
                 homeArg = a.substring("--home=".length());
+            } else if (a.equals("--node-name") && i + 1 < args.length) {
+                nodeName = args[++i];
+            } else if (a.equals("--transport-port") && i + 1 < args.length) {
+                transportPort = Integer.toString(parsePort(args[++i], 0));
+            } else if (a.equals("--seed-hosts") && i + 1 < args.length) {
+                seedHosts = args[++i];
+            } else if (a.equals("--initial-managers") && i + 1 < args.length) {
+                initialManagers = args[++i];
             } else if (a.startsWith("-E") && a.indexOf('=') > 2) {
                 int eq = a.indexOf('=');
                 extra.put(a.substring(2, eq), a.substring(eq + 1));
@@ -96,16 +114,28 @@ public final class LocalSearch {
         installLoggingConfig(config);
 
         int transportLow = port + 100;
+        boolean singleNode = seedHosts == null;
+        Settings.Builder discovery = Settings.builder();
+        if (singleNode) {
+            discovery.put("discovery.type", "single-node")
+                .put("transport.port", transportLow + "-" + (transportLow + 99));
+        } else {
+            // Fixed transport ports: the other nodes find this one at exactly that address.
+            discovery.putList("discovery.seed_hosts", seedHosts.split(","))
+                .put("transport.port", transportPort == null ? Integer.toString(transportLow) : transportPort);
+            if (initialManagers != null) {
+                discovery.putList("cluster.initial_cluster_manager_nodes", initialManagers.split(","));
+            }
+        }
         Settings settings = Settings.builder()
             .put("cluster.name", "newswatch-local")
-            .put("node.name", "newswatch-local-node")
+            .put("node.name", nodeName)
             .put("path.home", home.toString())
             .put("path.data", data.toString())
             .put("path.logs", logs.toString())
-            .put("discovery.type", "single-node")
+            .put(discovery.build())
             .put("network.host", "127.0.0.1")
             .put("http.port", Integer.toString(port))
-            .put("transport.port", transportLow + "-" + (transportLow + 99))
             // Work on a nearly full disk: never block writes because of watermarks.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .put("action.auto_create_index", true)
@@ -114,9 +144,9 @@ public final class LocalSearch {
             .build();
 
         Environment environment = InternalSettingsPreparer.prepareEnvironment(
-            settings, Collections.emptyMap(), config, () -> "newswatch-local-node");
+            settings, Collections.emptyMap(), config, () -> settings.get("node.name"));
         LogConfigurator.registerErrorListener();
-        LogConfigurator.setNodeName("newswatch-local-node");
+        LogConfigurator.setNodeName(settings.get("node.name"));
         LogConfigurator.configure(environment);
 
         LocalSearchNode node = new LocalSearchNode(environment, PLUGINS);
@@ -155,7 +185,10 @@ public final class LocalSearch {
             // Halt rather than exit: the shutdown hook would wait on a half-started node.
             Runtime.getRuntime().halt(1);
         }
-        defaultToNoReplicas(node);
+        if (singleNode) {
+            // A cluster of several nodes keeps the engine's default (1 replica).
+            defaultToNoReplicas(node);
+        }
         // engine.sh waits for this line (after the setting above) as well as for health.
         System.out.println(String.format(Locale.ROOT,
             "[newswatch] OpenSearch node started: http://127.0.0.1:%d (home %s)", port, home));
