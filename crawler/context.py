@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.dedup import StoryIndex
+from crawler.dedup import StoryIndex, TextSignature
 from crawler.indexer import BufferedIndexer
+from crawler.processing import InlineProcessor, PageProcessor
 from crawler.seen import SeenStore
 from crawler.spool import Spool
 from crawler.tagging import Tagger
@@ -28,10 +29,18 @@ class CrawlContext:
     indexer: BufferedIndexer | None
     spool: Spool | None = None
     dry_run: bool = False
+    # Extraction and tagging: a worker pool (runner.open_context) or, by default, inline.
+    pages: PageProcessor | None = None
+    # Dedup signatures made with the extraction, by doc id, until DedupPipeline takes them.
+    signatures: dict[str, TextSignature] = field(default_factory=dict)
     # One thread sends bulk batches, in order, off the reactor thread.
     sender: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk")
     )
+
+    def __post_init__(self) -> None:
+        if self.pages is None:
+            self.pages = InlineProcessor(self.tagger, self.config.crawl)
 
     @property
     def state_dir(self) -> Path:
@@ -39,5 +48,7 @@ class CrawlContext:
 
     def close(self) -> None:
         self.sender.shutdown(wait=True)
+        if self.pages is not None:
+            self.pages.close()
         self.seen.close()
         self.stories.close()

@@ -25,6 +25,7 @@ from crawler.dedup import StoryIndex
 from crawler.indexer import BufferedIndexer
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
+from crawler.processing import open_processor
 from crawler.seen import SeenStore
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
@@ -81,14 +82,16 @@ def open_context(config: Config, dry_run: bool) -> tuple[CrawlContext, SearchSto
         indexer = BufferedIndexer(store, spool, batch_size=sys.maxsize)
         # What an earlier run could not index goes first, so newer copies win.
         indexer.replay_spool()
+    tagger = Tagger.from_config(config)
     context = CrawlContext(
         config=config,
-        tagger=Tagger.from_config(config),
+        tagger=tagger,
         seen=SeenStore(state / "seen.sqlite"),
         stories=StoryIndex(_stories_path(state, dry_run)),
         indexer=indexer,
         spool=spool,
         dry_run=dry_run,
+        pages=open_processor(config, tagger),
     )
     return context, store
 

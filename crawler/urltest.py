@@ -41,7 +41,7 @@ from crawler.dedup import StoryIndex
 from crawler.failures import FAILURES_STAT
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
-from crawler.pipelines import kept_as_relevant
+from crawler.processing import kept_as_relevant
 from crawler.seen import SeenEntry, SeenStore
 from crawler.settings import ITEM_PIPELINES, scrapy_settings
 from crawler.spiders import SPIDERS, SourceSpider
