@@ -2,10 +2,14 @@
 
 The initializer builds the Tagger and runs one small page through extraction,
 so trafilatura, lxml and the lexicon are loaded before the first real page
-(a cold worker spent ~0.3 s on its first page). Workers ignore SIGINT (Ctrl-C
-reaches the whole process group; the crawl's process decides how to stop)
-and exit when the crawl's process is gone, so a killed crawl leaves no
-orphans behind.
+(a cold worker spent ~0.3 s on its first page). Each worker leaves the crawl's
+process group: Ctrl-C and the service's stop (scheduler/service/isolation.py
+signals the crawl's whole group) are for the crawl's process, which decides
+how to stop and still needs its workers to finish the pages in flight; it
+shuts the pool down itself (and the executor terminates the workers of a
+broken pool one by one, with SIGTERM, which they must therefore obey). A
+worker exits when the crawl's process is gone, so a crawl killed with SIGKILL
+leaves no orphans behind.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ _crawl: CrawlConfig | None = None
 def start_worker(config: Config, crawl_pid: int) -> None:
     """The pool's initializer (see the module docstring)."""
     global _tagger, _crawl
+    os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(crawl_pid,), daemon=True).start()
     _tagger = Tagger.from_config(config)
