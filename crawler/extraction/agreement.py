@@ -14,7 +14,7 @@ words otherwise.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -29,7 +29,6 @@ COMPARED_CHARS = 20_000
 # A line this long is prose, not a link, button or notice (related headlines
 # and player notices on KBS/YTN/MBN run 10-50 characters).
 PROSE_LINE_CHARS = 60
-_HANGUL_SYLLABLE = re.compile("[가-힣]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,21 +40,16 @@ class Agreement:
 
 
 def is_korean(text: str) -> bool:
-    head = text[:2000]
-    letters = sum(map(str.isalpha, head))
-    # Every syllable 가..힣 is a letter (category Lo), so this counts Hangul letters.
-    hangul = len(_HANGUL_SYLLABLE.findall(head))
-    return bool(letters) and hangul / letters > KOREAN_SHARE
+    letters = [c for c in text[:2000] if c.isalpha()]
+    hangul = sum(1 for c in letters if "가" <= c <= "힣")
+    return bool(letters) and hangul / len(letters) > KOREAN_SHARE
 
 
 def text_units(text: str, korean: bool) -> Counter[str]:
     text = text[:COMPARED_CHARS]
     if korean:
-        # str.isalnum is exactly Unicode categories L* and N* (checked over every code
-        # point); as a C-level filter it made agreement() ~4x faster than asking
-        # unicodedata.category() per character, the largest cost of a page's extraction.
-        kept = "".join(filter(str.isalnum, text))
-        return Counter(map(str.__add__, kept, kept[1:]))
+        kept = "".join(c for c in text if unicodedata.category(c)[0] in "LN")
+        return Counter(kept[i : i + 2] for i in range(len(kept) - 1))
     return Counter(w.strip(".,;:!?\"'()[]“”‘’").lower() for w in text.split())
 
 
