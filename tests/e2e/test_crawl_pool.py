@@ -70,7 +70,7 @@ def indexed(store: SearchStore) -> dict[str, dict[str, Any]]:
     hits = store.request(
         "POST",
         "/newswatch-articles/_search",
-        {"size": 1000, "query": {"match_all": {}}, "seq_no_primary_term": True},
+        {"size": 1000, "query": {"match_all": {}}},
     )["hits"]["hits"]
     found: dict[str, dict[str, Any]] = {}
     for hit in hits:
