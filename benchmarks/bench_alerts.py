@@ -31,10 +31,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import Config, SearchConfig, parse_config  # noqa: E402
-from crawler.index_setup import run_setup  # noqa: E402
-from crawler.indexing import index_articles  # noqa: E402
+from crawler.engine.bulk import index_articles  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.indices import ARTICLES_ALIAS  # noqa: E402
+from crawler.engine.setup import run_setup  # noqa: E402
 from crawler.models import Article  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
 from scheduler.alerts import SweepReport, run_sweep  # noqa: E402
 from scheduler.alerts.percolate import ArticleDoc, percolate  # noqa: E402
 from tests.quiet_http import QuietHandler  # noqa: E402
@@ -146,7 +147,7 @@ def stream(store: SearchStore, args: argparse.Namespace, rng: random.Random) -> 
 def baseline_cost(store: SearchStore, sample: int) -> tuple[float, float]:
     """Seconds per article percolated one per request vs in one batch of `sample`."""
     hits = store.request(
-        "POST", "/newswatch-articles/_search", {"size": sample, "query": {"match_all": {}}}
+        "POST", f"/{ARTICLES_ALIAS}/_search", {"size": sample, "query": {"match_all": {}}}
     )["hits"]["hits"]
     docs = [ArticleDoc(h["_id"], h["_source"]) for h in hits]
     started = time.perf_counter()

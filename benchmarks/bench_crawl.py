@@ -97,8 +97,9 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.process_tree import TreeSampler, TreeUsage  # noqa: E402
 from crawler.config import SearchConfig, parse_config  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.indices import ARTICLES_ALIAS  # noqa: E402
 from crawler.settings import scrapy_settings  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
 from tests.fixture_site import FixtureSite, SiteArticle  # noqa: E402
 
 RATIO_TARGET = 1.0
@@ -528,8 +529,8 @@ def reset_engine(store: SearchStore) -> None:
 
 
 def indexed_count(store: SearchStore) -> int:
-    store.request("POST", "/newswatch-articles/_refresh")
-    return int(store.request("GET", "/newswatch-articles/_count")["count"])
+    store.request("POST", f"/{ARTICLES_ALIAS}/_refresh")
+    return int(store.request("GET", f"/{ARTICLES_ALIAS}/_count")["count"])
 
 
 def write_config(

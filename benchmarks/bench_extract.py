@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.extraction import ExtractionError, page_to_article  # noqa: E402
-from crawler.models import SEOUL  # noqa: E402
+from crawler.vocabulary import SEOUL, in_seoul  # noqa: E402
 
 FIXTURE_FOLDER = ROOT / "tests" / "fixtures" / "pages"
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -123,7 +123,7 @@ def run_trafilatura(page: Page) -> Result:
     published = None
     if data.get("date"):
         # trafilatura gives a calendar date ("2024-03-05"); read it as Seoul midnight.
-        published = datetime.fromisoformat(data["date"]).replace(tzinfo=SEOUL)
+        published = in_seoul(datetime.fromisoformat(data["date"]))
     return Result(data.get("title"), data.get("text") or "", published, data.get("author"))
 
 

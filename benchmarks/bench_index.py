@@ -26,12 +26,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from crawler.config import SearchConfig  # noqa: E402
-from crawler.index_setup import run_setup  # noqa: E402
+from crawler.engine.client import SearchStore  # noqa: E402
+from crawler.engine.indices import ARTICLES_ALIAS  # noqa: E402
+from crawler.engine.setup import run_setup  # noqa: E402
 from crawler.models import Article  # noqa: E402
-from crawler.store import SearchStore  # noqa: E402
 from scheduler.cli import main as newswatch  # noqa: E402
 
-BARE_INDEX = "newswatch-articles-v900"  # matches the articles template, outside the alias
+BARE_INDEX = f"{ARTICLES_ALIAS}-v900"  # matches the articles template, outside the alias
 WORDS = [
     "스마트시티",
     "대구시",
@@ -143,7 +144,7 @@ def main() -> None:
                 else:
                     run_bare(store, path, settings.bulk_chunk_size)
                 rates.append(args.docs / (time.perf_counter() - start))
-            assert count(store, "newswatch-articles") == args.docs
+            assert count(store, ARTICLES_ALIAS) == args.docs
             assert count(store, BARE_INDEX) == args.docs
             print(
                 f"round {round_no}: newswatch index {ours[-1]:,.0f} docs/s, "

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.dedup import StoryIndex, TextSignature
-from crawler.indexer import BufferedIndexer
+from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.spool import Spool
 from crawler.processing import InlineProcessor, PageProcessor
-from crawler.seen import SeenStore
-from crawler.spool import Spool
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex, TextSignature
 from crawler.tagging import Tagger
 
 

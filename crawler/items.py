@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.config import ContentMode
+from crawler.vocabulary import ContentMode
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,12 @@ Scrapy's default formatter logs every dropped item at WARNING with its full
 repr, which would put article bodies in the logs and drown real warnings;
 the pipelines already count each drop by reason and log its URL.
 
-Download errors likewise: crawler.middlewares.FetchOutcomeMiddleware logs one
+Download errors likewise: crawler.fetch.middlewares.FetchOutcomeMiddleware logs one
 line per failed URL saying what happened and what to do, so Scrapy's own
 "Error downloading" records (each with a Twisted traceback, ~30 lines) are
 demoted to DEBUG and show only with `-v`.
 
-Every log line is bounded: crawler.loglines.BoundedLines, on each handler,
+Every log line is bounded: crawler.reporting.loglines.BoundedLines, on each handler,
 cuts a message past MAX_LOG_CHARS (an exception's text can carry a whole page).
 """
 
@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
-from crawler.loglines import bound_log_lines
+from crawler.reporting.loglines import bound_log_lines
 
 
 class QuietLogFormatter(LogFormatter):

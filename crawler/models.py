@@ -14,15 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
-ArticleKind = Literal["news", "blog", "press"]
-ContentMode = Literal["full", "snippet"]
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.vocabulary import ArticleKind, ContentMode, in_seoul
+
 # Where an article's `timeline_time` comes from (see Article.timeline_basis).
 TimelineBasis = Literal["published", "first_seen"]
-
-ARTICLES_ALIAS = "newswatch-articles"
-SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def document_id(canonical_url: str) -> str:
@@ -112,11 +109,10 @@ class Article:
     def __post_init__(self) -> None:
         if not self.canonical_url:
             object.__setattr__(self, "canonical_url", self.url)
-        # Naive times are Korean local time (the product's rule for every source).
         for name in ("fetched", "published", "modified", "first_seen"):
             value = getattr(self, name)
-            if value is not None and value.tzinfo is None:
-                object.__setattr__(self, name, value.replace(tzinfo=SEOUL))
+            if value is not None:
+                object.__setattr__(self, name, in_seoul(value))
         if self.first_seen is None:
             object.__setattr__(self, "first_seen", self.fetched)
         if self.published is not None:

@@ -25,11 +25,11 @@ from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
+from crawler.extraction.urls import canonicalize_url
 from crawler.items import PageItem
-from crawler.local_state import is_disk_full
 from crawler.models import Article
 from crawler.processing import WorkerLostError, kept_as_relevant
-from crawler.urls import canonicalize_url
+from crawler.state.sqlite import is_disk_full
 
 log = logging.getLogger(__name__)
 

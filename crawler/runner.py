@@ -21,17 +21,17 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler.config import Config, Source
 from crawler.context import CrawlContext
-from crawler.dedup import StoryIndex
-from crawler.indexer import BufferedIndexer
+from crawler.engine.client import EngineError, SearchStore
+from crawler.engine.indexer import BufferedIndexer
+from crawler.engine.spool import Spool
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
 from crawler.processing import open_processor
-from crawler.seen import SeenStore
+from crawler.reporting.summary import CrawlSummary, SourceOutcome, SourceStatus, accumulate_stats
 from crawler.settings import scrapy_settings
 from crawler.spiders import SPIDERS
-from crawler.spool import Spool
-from crawler.store import EngineError, SearchStore
-from crawler.summary import CrawlSummary, SourceOutcome, SourceStatus, accumulate_stats
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex
 from crawler.tagging import Tagger
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import Config
-from crawler.middlewares import MIDDLEWARE_ORDERS
+from crawler.fetch.middlewares import MIDDLEWARE_ORDERS
 
 # Pipeline order: extract → tag → dedup → index (one direction, nothing flows back).
 ITEM_PIPELINES = {
@@ -18,11 +18,11 @@ ITEM_PIPELINES = {
 # NetGuard sits before RobotsTxt so not even robots.txt is fetched from a refused
 # host; redirects are new requests and pass through it again (see the module).
 DOWNLOADER_MIDDLEWARES = dict(MIDDLEWARE_ORDERS)
-# Drops Scrapy makes without a count get one (crawler.drops).
-DOWNLOADER_MIDDLEWARES["crawler.drops.RedirectLoopMiddleware"] = 610
+# Drops Scrapy makes without a count get one (crawler.reporting.drops).
+DOWNLOADER_MIDDLEWARES["crawler.reporting.drops.RedirectLoopMiddleware"] = 610
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "crawler.drops.CountingUrlLengthMiddleware": 800,
+    "crawler.reporting.drops.CountingUrlLengthMiddleware": 800,
 }
 
 BASE_SETTINGS: dict[str, Any] = {

@@ -13,9 +13,9 @@ import pytest
 import urllib3
 
 from crawler.config import SearchConfig
-from crawler.index_setup import run_setup
+from crawler.engine.client import SearchStore
+from crawler.engine.setup import run_setup
 from crawler.models import Article
-from crawler.store import SearchStore
 from tests.quiet_http import LoopbackServer, QuietHandler
 
 REPO = Path(__file__).resolve().parent.parent

@@ -27,7 +27,8 @@ from crawler.extraction.text import (
     extract_paragraph_text,
     make_snippet,
 )
-from crawler.models import Article, ContentMode
+from crawler.models import Article
+from crawler.vocabulary import ContentMode
 
 __all__ = ["ExtractionError", "page_to_article"]
 

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 from dateutil import parser as dateutil_parser
 
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL, in_seoul
 
 # A page cannot be published after we fetched it; one day of slack absorbs
 # sites whose clocks or time zones are wrong (seen: KST times labelled UTC).
@@ -375,7 +375,7 @@ def _build_english(match: re.Match[str], fetched: datetime) -> datetime | None:
         value = dateutil_parser.parse(raw, tzinfos=_ZONES)  # also reads RFC 822
     except (ValueError, OverflowError):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=SEOUL)
+    return in_seoul(value)
 
 
 def _build_relative(match: re.Match[str], fetched: datetime) -> datetime | None:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from crawler.extraction.platforms import SiteRule
-from crawler.models import ArticleKind
+from crawler.vocabulary import ArticleKind
 
 __all__ = ["detect_kind"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from crawler.extraction.urls import canonicalize_url
 from crawler.models import Article
-from crawler.urls import canonicalize_url
 
 if TYPE_CHECKING:  # crawler.items loads the config package; extraction stays light
     from crawler.items import EntryHints

@@ -16,7 +16,7 @@ from functools import lru_cache
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
-from crawler.models import ArticleKind
+from crawler.vocabulary import ArticleKind
 
 __all__ = ["SITE_RULES", "SiteRule", "find_rule", "select_all", "select_first"]
 

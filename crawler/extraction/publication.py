@@ -33,7 +33,7 @@ from crawler.extraction.visible_dates import (
     VisibleDates,
     scan_visible_dates,
 )
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL, in_seoul
 
 __all__ = ["choose_dates"]
 
@@ -142,7 +142,7 @@ def library_date(
     if not raw:
         return None
     value = datetime.fromisoformat(raw)
-    value = value.replace(tzinfo=SEOUL) if value.tzinfo is None else value
+    value = in_seoul(value)
     if extensive and (value.month, value.day) == (1, 1) and not has_clock(value):
         return None  # its free-text search's year-only guess ("© 2016", "2016년"), not a date
     return value

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.config import CrawlConfig
-from crawler.dedup import TextSignature, sign_article
 from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.items import PageItem
 from crawler.models import Article
+from crawler.state.stories import TextSignature, sign_article
 from crawler.tagging import Tagger
 
 # Quality flags that mean there is no article to keep (counted as skipped/<flag>).

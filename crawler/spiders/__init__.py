@@ -7,8 +7,9 @@ from crawler.spiders.feed import BlogSpider, FeedSpider
 from crawler.spiders.search import SearchSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemap import NewsSitemapSpider
+from crawler.vocabulary import SourceType
 
-SPIDERS: dict[str, type[SourceSpider]] = {
+SPIDERS: dict[SourceType, type[SourceSpider]] = {
     "feed": FeedSpider,
     "blog": BlogSpider,
     "sitemap": NewsSitemapSpider,

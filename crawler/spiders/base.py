@@ -13,8 +13,8 @@ from scrapy.http import Response
 from crawler.config import Source
 from crawler.context import CrawlContext
 from crawler.extraction import naver_blog_frame_url
+from crawler.extraction.urls import canonicalize_url
 from crawler.items import EntryHints, PageItem
-from crawler.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 

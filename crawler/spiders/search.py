@@ -18,9 +18,10 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.config import SearchSource
+from crawler.extraction.urls import canonicalize_url
 from crawler.items import EntryHints
-from crawler.models import SEOUL
-from crawler.portals import (
+from crawler.spiders.base import SourceSpider
+from crawler.spiders.portals import (
     PortalHit,
     PortalRequest,
     build_request,
@@ -30,8 +31,7 @@ from crawler.portals import (
     next_request,
     parse_response,
 )
-from crawler.spiders.base import SourceSpider
-from crawler.urls import canonicalize_url
+from crawler.vocabulary import SEOUL
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ run of a source can cost. Each cut is counted (`newswatch/skipped/<reason>`):
   next ones: the requested ones are then known), and `sitemap_after_cap`: a
   child sitemap not fetched because the cap was already reached;
 - `failed_recently`: a URL that answered 4xx, not asked again before the
-  seen-store's retry time (crawler.seen: 1 day, doubling to 30);
+  seen-store's retry time (crawler.state.seen: 1 day, doubling to 30);
 - `decompression`: a .gz sitemap inflating past `crawl.max_page_bytes`;
 - `xml_entities`: a sitemap declaring XML entities (billion laughs); no real
   sitemap needs them, and lxml would silently cut its URLs at each entity.
@@ -33,10 +33,10 @@ from twisted.python.failure import Failure
 
 from crawler.config import SitemapSource
 from crawler.context import CrawlContext
+from crawler.extraction.urls import canonicalize_url
 from crawler.items import EntryHints, PageItem
-from crawler.models import SEOUL
 from crawler.spiders.base import SourceSpider
-from crawler.urls import canonicalize_url
+from crawler.vocabulary import in_seoul
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class NewsSitemapSpider(SourceSpider, SitemapSpider):
     def page_failed(self, failure: Failure) -> None:
         """Remember a page the site answered 4xx for (not 408/429: those say "later"),
         so it is not asked again before its retry time; other failures are transient
-        and the next run asks again. (crawler.failures has already recorded it.)"""
+        and the next run asks again. (crawler.reporting.failures has already recorded it.)"""
         if not isinstance(failure.value, HttpError):
             return
         response = failure.value.response
@@ -129,4 +129,4 @@ def _parse_lastmod(value: str | None) -> Any:
     except (ValueError, OverflowError):
         return None
     # A date-only lastmod is a Korean calendar day for Korean sites.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SEOUL)
+    return in_seoul(parsed)

@@ -8,7 +8,7 @@ Public surface (what the scheduler and the CLI call):
 
 from __future__ import annotations
 
-from crawler.watch_syntax import WatchSyntaxError, parse_watch_query
+from crawler.query.syntax import WatchSyntaxError, parse_watch_query
 from scheduler.alerts.sweep import AlertsNotReady, SweepReport, SweepSettings, run_sweep
 from scheduler.alerts.watches import SyncReport, sync_watches
 

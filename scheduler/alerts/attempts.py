@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.notifiers import NOTIFIER_CLASSES
 

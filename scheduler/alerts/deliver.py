@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.config import Config
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.attempts import attempt_fields, claim, is_idempotent, recover_interrupted
 from scheduler.alerts.message import Item, Message
@@ -112,7 +112,7 @@ def deliver_due(
     keyed = {key for key, record in due.items() if is_idempotent(config, str(record["notifier"]))}
     claim(store, keyed)
     down: set[str] = set()
-    notifiers: dict[str, Notifier] = {}
+    notifiers: dict[str, Notifier[Any]] = {}
     results = ResultLog(store)
     try:
         for key, record in due.items():
@@ -181,7 +181,7 @@ def _still_due(record: dict[str, Any], now: datetime) -> bool:
 
 def _send(
     config: Config,
-    notifiers: dict[str, Notifier],
+    notifiers: dict[str, Notifier[Any]],
     name: str,
     message: Message,
     env: Mapping[str, str] | None,

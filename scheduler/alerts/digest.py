@@ -21,7 +21,8 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler.config import Config, WatchConfig
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.vocabulary import SEOUL
 from scheduler.alerts import records
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ _TICK = timedelta(microseconds=1)
 
 def next_fire(schedule: str, after: datetime) -> datetime | None:
     """The first fire time of the cron strictly after `after`."""
-    trigger = CronTrigger.from_crontab(schedule, timezone="Asia/Seoul")
+    trigger = CronTrigger.from_crontab(schedule, timezone=SEOUL)
     fire: datetime | None = trigger.get_next_fire_time(after, after + _TICK)
     return fire
 

@@ -26,9 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.query.compile import DateWindow
 from scheduler.alerts import records
+from scheduler.alerts.dsl import watch_window
 from scheduler.alerts.message import Item, Segments, article_times
 from scheduler.alerts.percolate import ArticleDoc, Match, percolate
 from scheduler.alerts.snippet import cut_snippet, terms_pattern, watch_terms
@@ -69,14 +71,15 @@ def find_and_queue(
     start = checkpoint - settings.overlap if checkpoint else now - settings.first_lookback
     newest = checkpoint
     watches = {w.name: w for w in config.watches}
-    patterns = {w.name: terms_pattern(watch_terms(w.query)) for w in config.watches}
+    patterns = {w.name: terms_pattern(watch_terms(w.parsed_query)) for w in config.watches}
+    windows = {w.name: watch_window(w) for w in config.watches}
     for page in _pages(store, start, settings.page_size):
         counts.articles_in_window += len(page)
         fresh = _unseen(store, page)
         for begin in range(0, len(fresh), settings.percolate_batch):
             docs = _load(store, fresh[begin : begin + settings.percolate_batch])
             started = time.perf_counter()
-            matches = percolate(store, docs)
+            matches = in_date_window(percolate(store, docs), windows, now)
             counts.percolate_seconds += time.perf_counter() - started
             counts.articles_percolated += len(docs)
             counts.matches += len(matches)
@@ -103,6 +106,20 @@ def _pages(store: SearchStore, start: datetime, size: int) -> Iterator[list[dict
             return
         yield hits
         body["search_after"] = hits[-1]["sort"]
+
+
+def in_date_window(
+    matches: list[Match], windows: dict[str, DateWindow], now: datetime
+) -> list[Match]:
+    """Drop matches outside their watch's since:/until: (resolved at this sweep's `now`)."""
+    return [m for m in matches if _admitted(m, windows.get(m.watch), now)]
+
+
+def _admitted(match: Match, window: DateWindow | None, now: datetime) -> bool:
+    if window is None or not window.bounds:
+        return True
+    placed = match.article.source.get("timeline_time")
+    return window.admits(datetime.fromisoformat(placed) if placed else None, now)
 
 
 def _unseen(store: SearchStore, page: list[dict[str, Any]]) -> list[str]:

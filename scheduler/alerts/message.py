@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 
 # Markers the engine wraps around highlighted terms; its `html` encoder escapes the
 # page text itself, so a literal "<em>" in an article cannot pose as a marker.

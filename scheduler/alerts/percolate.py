@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.store import SearchStore
-from scheduler.alerts.watches import MAX_WATCHES, WATCHES_ALIAS
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import WATCHES_ALIAS
+from scheduler.alerts.watches import MAX_WATCHES
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import WatchConfig
-from crawler.models import ARTICLES_ALIAS
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ALERTS_ALIAS, ARTICLES_ALIAS
 from scheduler.alerts import records
-from scheduler.alerts.dsl import watch_percolator_query
+from scheduler.alerts.dsl import watch_percolator_query, watch_window
 from scheduler.alerts.message import (
     HIGHLIGHT_POST,
     HIGHLIGHT_PRE,
@@ -60,7 +60,10 @@ def preview_watch(
         "query": {
             "bool": {
                 "must": [watch_percolator_query(watch)],
-                "filter": [{"range": {"fetched": {"gte": since.isoformat()}}}],
+                "filter": [
+                    {"range": {"fetched": {"gte": since.isoformat()}}},
+                    *watch_window(watch).filters(now),  # since:/until:, as a sweep now would
+                ],
             }
         },
         "sort": [{"fetched": "asc"}],
@@ -126,7 +129,7 @@ def status_counts(store: SearchStore) -> dict[str, dict[str, int]]:
             }
         },
     }
-    response = store.request("POST", f"/{records.ALERTS_ALIAS}/_search", body)
+    response = store.request("POST", f"/{ALERTS_ALIAS}/_search", body)
     return {
         bucket["key"]: {s["key"]: int(s["doc_count"]) for s in bucket["status"]["buckets"]}
         for bucket in response["aggregations"]["watch"]["buckets"]

@@ -1,4 +1,4 @@
-"""The alert state in the engine (alias newswatch-alerts): sent-log, queue, markers, checkpoint.
+"""The alert state in the engine (ALERTS_ALIAS): sent-log, queue, markers, checkpoint.
 
 Every record's `_id` is a deterministic key, so writing a record twice is
 harmless and "create" (fails with 409 when the record exists) is how the
@@ -23,9 +23,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from crawler.store import EngineError, SearchStore
+from crawler.engine.bulk import write_all
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ALERTS_ALIAS
 
-ALERTS_ALIAS = "newswatch-alerts"
 CHECKPOINT_ID = "checkpoint"
 # Bulk/mget requests of 500 records: the same knee as the articles' bulk size.
 CHUNK = 500
@@ -63,14 +64,9 @@ def create_records(store: SearchStore, records: Mapping[str, dict[str, Any]]) ->
         {"_op_type": "create", "_index": ALERTS_ALIAS, "_id": key, "_source": source}
         for key, source in records.items()
     )
-    created: set[str] = set()
-    for ok, item in store.bulk(actions, chunk_size=CHUNK):
-        result = item["create"]
-        if ok:
-            created.add(result["_id"])
-        elif result.get("status") != 409:  # 409: it exists, which is the point
-            raise EngineError(f"{ALERTS_ALIAS}: cannot create {result.get('_id')}: {result}")
-    return created
+    # 409: the record exists, which is the point.
+    outcomes = write_all(store, actions, what=ALERTS_ALIAS, chunk_size=CHUNK, tolerate=(409,))
+    return {outcome.doc_id for outcome in outcomes if outcome.ok}
 
 
 def put_records(store: SearchStore, records: Mapping[str, dict[str, Any]]) -> None:
@@ -79,9 +75,7 @@ def put_records(store: SearchStore, records: Mapping[str, dict[str, Any]]) -> No
         {"_op_type": "index", "_index": ALERTS_ALIAS, "_id": key, "_source": source}
         for key, source in records.items()
     )
-    failed = [item for ok, item in store.bulk(actions, chunk_size=CHUNK) if not ok]
-    if failed:
-        raise EngineError(f"{ALERTS_ALIAS}: {len(failed)} records not written: {failed[:3]}")
+    write_all(store, actions, what=f"{ALERTS_ALIAS} records", chunk_size=CHUNK)
 
 
 def update_records(store: SearchStore, keys: Iterable[str], fields: dict[str, Any]) -> None:
@@ -89,9 +83,7 @@ def update_records(store: SearchStore, keys: Iterable[str], fields: dict[str, An
     actions = (
         {"_op_type": "update", "_index": ALERTS_ALIAS, "_id": key, "doc": fields} for key in keys
     )
-    failed = [item for ok, item in store.bulk(actions, chunk_size=CHUNK) if not ok]
-    if failed:
-        raise EngineError(f"{ALERTS_ALIAS}: {len(failed)} records not updated: {failed[:3]}")
+    write_all(store, actions, what=f"{ALERTS_ALIAS} record updates", chunk_size=CHUNK)
 
 
 def update_each(store: SearchStore, updates: Mapping[str, dict[str, Any]]) -> None:
@@ -100,9 +92,7 @@ def update_each(store: SearchStore, updates: Mapping[str, dict[str, Any]]) -> No
         {"_op_type": "update", "_index": ALERTS_ALIAS, "_id": key, "doc": fields}
         for key, fields in updates.items()
     )
-    failed = [item for ok, item in store.bulk(actions, chunk_size=CHUNK) if not ok]
-    if failed:
-        raise EngineError(f"{ALERTS_ALIAS}: {len(failed)} records not updated: {failed[:3]}")
+    write_all(store, actions, what=f"{ALERTS_ALIAS} record updates", chunk_size=CHUNK)
 
 
 def get_records(store: SearchStore, keys: Iterable[str]) -> dict[str, dict[str, Any]]:

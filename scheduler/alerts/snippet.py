@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import re
 
-from crawler.watch_syntax import And, Node, Or, Text, parse_watch_query
+from crawler.query.syntax import And, Node, Or, Text
 from scheduler.alerts.message import SNIPPET_CHARS, Segments, plain_snippet
 
 # Characters kept before the first hit, so the reader sees the start of its sentence.
 LEAD_IN_CHARS = 60
 
 
-def watch_terms(query: str) -> list[str]:
-    """The words and phrases a watch looks for (not those it excludes)."""
+def watch_terms(query: Node) -> list[str]:
+    """The words and phrases a parsed watch query looks for (not those it excludes)."""
     terms: list[str] = []
-    _collect(parse_watch_query(query), terms)
+    _collect(query, terms)
     return terms
 
 

@@ -4,7 +4,7 @@ Called by the scheduler after every crawl and on a short interval, and by
 `newswatch alerts sweep`. Sweeps on one machine never overlap: a lock file in
 the state directory makes a second concurrent sweep return at once (skipped),
 which is safe because the next sweep picks up everything the skipped one
-would have. All durable state is in the engine (newswatch-alerts), so the
+would have. All durable state is in the engine (the alerts alias), so the
 lock is the only thing kept on disk.
 """
 
@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.config import Config
-from crawler.local_state import try_exclusive_lock
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ALERTS_ALIAS, ARTICLES_ALIAS, WATCHES_ALIAS
+from crawler.state.sqlite import try_exclusive_lock
 from scheduler.alerts import records
 from scheduler.alerts.deliver import DeliveryCounts, RetrySettings, deliver_due
 from scheduler.alerts.digest import fire_digests
@@ -109,7 +110,7 @@ def _sweep_lock(state_dir: Path) -> AbstractContextManager[bool]:
 
 
 def _require_indices(store: SearchStore) -> None:
-    for alias in (records.ALERTS_ALIAS, "newswatch-watches", "newswatch-articles"):
+    for alias in (ALERTS_ALIAS, WATCHES_ALIAS, ARTICLES_ALIAS):
         if not alias_exists(store, alias):
             raise AlertsNotReady(f"{alias} does not exist; run `newswatch setup` first")
 

@@ -1,4 +1,4 @@
-"""Keep the percolator index (alias newswatch-watches) equal to the config's watches.
+"""Keep the percolator index (WATCHES_ALIAS) equal to the config's watches.
 
 Each watch is one document whose `_id` is the watch's name, holding the
 compiled query. Sync writes only what changed and deletes watches that left
@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config, WatchConfig
-from crawler.store import EngineError, SearchStore
+from crawler.engine.bulk import write_all
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import WATCHES_ALIAS
 from scheduler.alerts.dsl import watch_percolator_query
 
 log = logging.getLogger(__name__)
 
-WATCHES_ALIAS = "newswatch-watches"
 # Above any realistic number of watches (the bench uses 1,000) and within the
 # engines' default max_result_window of 10,000.
 MAX_WATCHES = 10_000
@@ -96,8 +97,6 @@ def _same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 def _bulk(store: SearchStore, actions: list[dict[str, Any]]) -> None:
-    failures = [item for ok, item in store.bulk(actions) if not ok]
-    if failures:
-        raise EngineError(f"{WATCHES_ALIAS}: {len(failures)} watches not stored: {failures[:3]}")
+    write_all(store, actions, what=f"{WATCHES_ALIAS} watches")
     # The very next percolation must see the new watches.
     store.request("POST", f"/{WATCHES_ALIAS}/_refresh")

@@ -19,7 +19,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from crawler.config import Config, SearchConfig
-from crawler.store import EngineError, EngineUnreachable, SearchStore
+from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
 from scheduler.alerts import records
 from scheduler.alerts.message import Item, Message, plain_snippet
 from scheduler.alerts.notifiers import DeliveryError, build_notifier

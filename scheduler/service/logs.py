@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from crawler.loglines import BoundedLines
+from crawler.reporting.loglines import BoundedLines
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is
 # emitted as its own JSON field (run_id, source, status, ...).

@@ -20,7 +20,7 @@ from scheduler.service.runs import RunHistory, RunRecord, RunStatus, now_utc
 from scheduler.service.settings import ServicePaths
 
 if TYPE_CHECKING:
-    from crawler.summary import CrawlSummary
+    from crawler.reporting.summary import CrawlSummary
 
 
 class ManualRuns:

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from crawler.local_state import check_store
+from crawler.engine.indices import RUNS_ALIAS
+from crawler.state.sqlite import check_store
 
 RunStatus = Literal["running", "ok", "partial", "failed", "timeout", "interrupted", "crashed"]
 # Statuses that count towards a source's consecutive failures. `interrupted` does
@@ -107,7 +108,7 @@ class RunRecord:
 
 
 # What moving a damaged run history aside costs (said in the error that names it).
-REBUILD = "the service starts a new history; runs already shipped stay in newswatch-runs"
+REBUILD = f"the service starts a new history; runs already shipped stay in {RUNS_ALIAS}"
 
 
 class RunHistory:

@@ -19,9 +19,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from crawler.config import Config, ConfigError, config_path, load_config
-from crawler.doctor import describe_listen_error
-from crawler.local_state import check_store
-from crawler.spool import Spool
+from crawler.engine.doctor import describe_listen_error
+from crawler.engine.spool import Spool
+from crawler.state.sqlite import check_store
+from crawler.vocabulary import SEOUL
 from scheduler.service import jobs, timetable
 from scheduler.service.alerting import AlertSweeper
 from scheduler.service.control import ServiceError, ServiceLock, record_reload, write_json
@@ -184,7 +185,7 @@ class Service:
                 "volatile": MemoryJobStore(),
             },
             executors={"default": ThreadPoolExecutor(JOB_THREADS)},
-            timezone=timetable.SEOUL,
+            timezone=SEOUL,
         )
 
         def skipped(event: JobEvent) -> None:

@@ -1,4 +1,4 @@
-"""Send finished runs from the local history to the runs index (alias `newswatch-runs`).
+"""Send finished runs from the local history to the runs index (its alias: RUNS_ALIAS).
 
 Runs are indexed with `_id = run_id`, so a run sent twice (a crash between
 sending and marking it shipped) is one document. Nothing is sent while the
@@ -12,13 +12,14 @@ import logging
 import threading
 
 from crawler.config import SearchConfig
-from crawler.store import EngineError, EngineUnreachable, SearchStore
+from crawler.engine.bulk import send
+from crawler.engine.client import EngineError, EngineUnreachable, SearchStore
+from crawler.engine.indices import RUNS_ALIAS
 from scheduler.service.outage import EngineOutage
 from scheduler.service.runs import RunHistory
 
 log = logging.getLogger(__name__)
 
-RUNS_ALIAS = "newswatch-runs"
 # Runs per bulk request; a run document is < 1 KB, 200 is one small request.
 SHIP_BATCH = 200
 
@@ -77,7 +78,7 @@ class RunShipper:
                 }
                 for run in runs
             ]
-            shipped = [item["index"]["_id"] for ok, item in store.bulk(actions) if ok]
+            shipped = [item.doc_id for item in send(store, actions) if item.ok]
         finally:
             store.close()
         self._history.mark_shipped(shipped)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.config import Config
-from crawler.local_state import check_store
-from crawler.spool import Spool
+from crawler.engine.spool import Spool
+from crawler.state.sqlite import check_store
 from scheduler.service.control import is_locked, read_info
 from scheduler.service.runs import RunHistory, RunRecord
 from scheduler.service.settings import ServicePaths, job_store_url

@@ -32,7 +32,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -40,11 +39,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Config, Source
+from crawler.vocabulary import SEOUL
 from scheduler.service.settings import adaptive_bounds, interval_of
 
 log = logging.getLogger(__name__)
 
-SEOUL = ZoneInfo("Asia/Seoul")
 # Textual reference, so the persistent job store can find the function again.
 JOB_FUNCTION = "scheduler.service.jobs:run_source"
 # When a run is productive the interval is halved (catch the follow-ups of a

@@ -5,7 +5,7 @@ Host names fail to resolve inside this process (socket.gaierror, as glibc
 answers for a name that does not exist) before any packet is sent; IP
 literals (the fixture sites, the engine on 127.0.0.1) resolve as usual,
 numerically. The crawler's guard resolves names through getaddrinfo
-(crawler.netguard.resolve_host), so this is where a name "does not resolve"
+(crawler.fetch.netguard.resolve_host), so this is where a name "does not resolve"
 for the end-to-end tests: no test may query a DNS server.
 """
 

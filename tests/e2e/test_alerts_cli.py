@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import Workspace
 from tests.fixture_site import FixtureSite, SiteArticle
@@ -58,6 +58,12 @@ def test_crawl_then_sweep_alerts_once_per_story(
         preview = workspace.run("alerts", "test", "daegu-brain", "--days", "1")
         assert preview.returncode == 0, preview.stderr
         assert "copy, no alert" in preview.stdout and "nothing was sent" in preview.stdout
+        # The same query tried with --query, before it is a watch: the same articles.
+        tried = workspace.run(
+            "alerts", "test", "--query", watches["daegu-brain"]["query"], "--days", "1"
+        )
+        assert tried.returncode == 0, tried.stderr
+        assert tried.stdout.split("\n", 1)[1] == preview.stdout.split("\n", 1)[1]
         assert hook.requests == []
 
         swept = workspace.run("alerts", "sweep")
@@ -118,6 +124,9 @@ def test_unknown_watch_and_bad_watch_syntax_are_usage_errors(workspace: Workspac
     workspace.write_config([], watches=[{"name": "w", "query": "대구"}])
     result = workspace.run("alerts", "test", "nope")
     assert result.returncode == 2 and "no watch named 'nope'" in result.stderr
+    result = workspace.run("alerts", "test", "--query", '대구 "City Brain')
+    assert result.returncode == 2 and "unclosed quote (at column 4)" in result.stderr
+    assert workspace.run("alerts", "test").returncode == 2
 
     workspace.write_config([], watches=[{"name": "broken", "query": "대구 OR"}])
     result = workspace.run("alerts", "list")

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
 from tests.e2e.service_process import wait_until
 from tests.e2e.test_alerts_cli import assert_fits_80_columns
-from tests.integration.test_alerts import MATCHING, article, index
+from tests.integration.alerts.test_alerts import MATCHING, article, index
 
 # A sweep subprocess reaches its first send in 2-5 s; 60 s means it is broken.
 SEND_SECONDS = 60.0

@@ -6,7 +6,7 @@ import re
 import socket
 from typing import Any
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import Workspace
 from tests.e2e.site_articles import SiteArticle
 from tests.fixture_site import FixtureSite

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from crawler.models import SEOUL
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.vocabulary import SEOUL
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, NEWSWATCH, Workspace
 from tests.e2e.site_articles import fault_site_articles, sejong_mou
 from tests.engine_proxy import EngineProxy

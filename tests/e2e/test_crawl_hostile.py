@@ -12,7 +12,7 @@ import re
 import time
 from typing import Any
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_crawl_faults import run_measured, summary
 from tests.fixture_site import Route, gzip_bomb

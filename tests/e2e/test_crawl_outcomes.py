@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, Workspace
 from tests.e2e.service_process import ServiceProcess, service_config, wait_until
 from tests.e2e.test_crawl import closed_port, docs

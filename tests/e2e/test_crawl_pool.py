@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import pytest
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, NEWSWATCH, Workspace
 from tests.e2e.site_articles import all_articles
 from tests.fixture_site import FixtureSite, SiteArticle

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.dedup import StoryIndex
-from crawler.models import ARTICLES_ALIAS
-from crawler.seen import SeenStore
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex
 from tests.e2e.conftest import COMMAND_TIMEOUT_SECONDS, NEWSWATCH, Workspace
 from tests.e2e.full_disk import fill_up
 from tests.e2e.site_articles import fault_site_articles

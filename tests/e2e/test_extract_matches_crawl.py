@@ -12,8 +12,8 @@ from pathlib import Path
 
 import urllib3
 
+from crawler.engine.client import SearchStore
 from crawler.models import document_id
-from crawler.store import SearchStore
 from tests.e2e.conftest import Workspace
 from tests.e2e.site_articles import SiteArticle, sejong_mou
 from tests.fixture_site import FixtureSite

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_crawl import closed_port
 from tests.fixture_site import FixtureSite

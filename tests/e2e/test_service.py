@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.service.runs import RunHistory, RunRecord
 from tests.e2e.conftest import Workspace
 from tests.e2e.service_process import ServiceProcess, feed, service_config, wait_until

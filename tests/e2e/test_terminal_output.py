@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import seed_article
 from tests.e2e.conftest import Workspace
 

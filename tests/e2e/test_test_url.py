@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.e2e.conftest import Workspace
 from tests.fixture_site import MISSING_PATH, FixtureSite, OutsideServer
 

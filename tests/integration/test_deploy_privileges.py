@@ -31,7 +31,7 @@ import pytest
 import urllib3
 import yaml
 
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from tests.conftest import REPO, RecordingServer
 from tests.e2e.conftest import NEWSWATCH, Workspace
 from tests.fixture_site import FixtureSite

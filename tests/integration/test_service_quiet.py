@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.exposition import generate_latest
 
 from crawler.config import Config, parse_config
-from crawler.store import SearchStore
+from crawler.engine.client import SearchStore
 from scheduler.service.alerting import AlertSweeper
 from scheduler.service.metrics import ServiceMetrics
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from crawler.index_setup import run_setup
-from crawler.models import ARTICLES_ALIAS, Article
-from crawler.store import SearchStore
-from crawler.templates import load_families, mappings_dir
+from crawler.engine.client import SearchStore
+from crawler.engine.indices import ARTICLES_ALIAS
+from crawler.engine.setup import run_setup
+from crawler.engine.templates import load_families, mappings_dir
+from crawler.models import Article
 from scheduler.cli import main
 
 pytestmark = pytest.mark.engine

@@ -8,10 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from crawler.dedup import StoryIndex
 from crawler.models import Article
 from crawler.pipelines import DedupPipeline, mark_seen
-from crawler.seen import SeenStore
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex
 
 FIRST_FETCH = datetime(2024, 3, 10, 9, 0, tzinfo=UTC)
 

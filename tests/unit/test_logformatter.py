@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from crawler.logformatter import QuietLogFormatter
-from crawler.loglines import MAX_LOG_CHARS, BoundedLines
+from crawler.reporting.loglines import MAX_LOG_CHARS, BoundedLines
 
 
 class FakeItem:

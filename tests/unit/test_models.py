@@ -3,8 +3,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
+from crawler.engine.templates import load_families
 from crawler.models import Article, document_fields, document_id
-from crawler.templates import load_families
 
 
 def make(**overrides: object) -> Article:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from crawler.config import NotifierConfig
 from scheduler.alerts.notifiers.base import DeliveryError, Notifier
@@ -13,7 +14,7 @@ from scheduler.alerts.notifiers.teams import TeamsNotifier
 from scheduler.alerts.notifiers.telegram import TelegramNotifier
 from scheduler.alerts.notifiers.webhook import WebhookNotifier
 
-NOTIFIER_CLASSES: dict[str, type[Notifier]] = {
+NOTIFIER_CLASSES: dict[str, type[Notifier[Any]]] = {
     cls.channel: cls
     for cls in (
         WebhookNotifier,
@@ -28,7 +29,7 @@ NOTIFIER_CLASSES: dict[str, type[Notifier]] = {
 
 def build_notifier(
     name: str, settings: NotifierConfig, env: Mapping[str, str] | None = None
-) -> Notifier:
+) -> Notifier[Any]:
     return NOTIFIER_CLASSES[settings.type](name, settings, env)
 
 

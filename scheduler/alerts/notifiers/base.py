@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
-from crawler.config import NotifierConfig
+from crawler.config.alerts import NotifierSettings, UrlChannelSettings
 from scheduler.alerts.message import Message
 
 
@@ -27,14 +28,18 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
-class Notifier(ABC):
+SettingsT = TypeVar("SettingsT", bound=NotifierSettings)
+UrlSettingsT = TypeVar("UrlSettingsT", bound=UrlChannelSettings)
+
+
+class Notifier(ABC, Generic[SettingsT]):
     channel: str = ""
     # True when the receiver can drop a repeated message by its key (the webhook's
     # Idempotency-Key): only then is a send interrupted by a crash re-sent by itself.
     idempotent: bool = False
 
     def __init__(
-        self, name: str, settings: NotifierConfig, env: Mapping[str, str] | None = None
+        self, name: str, settings: SettingsT, env: Mapping[str, str] | None = None
     ) -> None:
         self.name = name
         self.settings = settings
@@ -54,6 +59,10 @@ class Notifier(ABC):
                 f"notifier {self.name!r}: environment variable {variable} ({what}) is not set"
             )
         return value
+
+
+class UrlNotifier(Notifier[UrlSettingsT]):
+    """A channel that posts to one URL."""
 
     def target_url(self) -> str:
         """`url`, or the URL held in the environment variable `url_env`."""

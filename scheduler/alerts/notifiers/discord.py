@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.config.alerts import DiscordNotifierConfig
 from scheduler.alerts.escape import escape_discord, safe_url
 from scheduler.alerts.message import Item, Message, clip
-from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.http import post_json
 from scheduler.alerts.render import emphasize, meta_line, shown_items, title_of
 
@@ -42,7 +43,7 @@ def _embed(item: Item, message: Message) -> dict[str, Any]:
     return embed
 
 
-class DiscordNotifier(Notifier):
+class DiscordNotifier(UrlNotifier[DiscordNotifierConfig]):
     channel = "discord"
 
     def send(self, message: Message) -> None:

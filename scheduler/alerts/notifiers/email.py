@@ -12,6 +12,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from crawler.config.alerts import EmailNotifierConfig
 from scheduler.alerts.escape import escape_html, safe_url
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers.base import DeliveryError, Notifier
@@ -53,7 +54,7 @@ def _item_html(item: Item, message: Message) -> str:
     )
 
 
-class EmailNotifier(Notifier):
+class EmailNotifier(Notifier[EmailNotifierConfig]):
     channel = "email"
 
     def send(self, message: Message) -> None:

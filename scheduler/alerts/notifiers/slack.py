@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.config.alerts import SlackNotifierConfig
 from scheduler.alerts.escape import escape_slack, safe_url
 from scheduler.alerts.message import Item, Message
-from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.http import post_json
 from scheduler.alerts.render import emphasize, fit, meta_line, shown_items, title_of
 
@@ -45,7 +46,7 @@ def _item(item: Item, message: Message) -> str:
     return fit(f"{heading}\n", f"{meta}\n{snippet}", SECTION_CHARS)  # the link kept whole
 
 
-class SlackNotifier(Notifier):
+class SlackNotifier(UrlNotifier[SlackNotifierConfig]):
     channel = "slack"
 
     def send(self, message: Message) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crawler.config.alerts import TeamsNotifierConfig
 from scheduler.alerts.escape import escape_teams, safe_url
 from scheduler.alerts.message import Item, Message
-from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.http import post_json
 from scheduler.alerts.render import emphasize, meta_line, shown_items, title_of
 
@@ -65,7 +66,7 @@ def _block(
     return block
 
 
-class TeamsNotifier(Notifier):
+class TeamsNotifier(UrlNotifier[TeamsNotifierConfig]):
     channel = "teams"
 
     def send(self, message: Message) -> None:

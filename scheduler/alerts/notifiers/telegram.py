@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.config.alerts import TelegramNotifierConfig
 from scheduler.alerts.escape import escape_html, safe_url
 from scheduler.alerts.message import Item, Message
 from scheduler.alerts.notifiers.base import Notifier
@@ -43,7 +44,7 @@ def _item(item: Item) -> str:
     return f"{heading}\n<i>{escape_html(meta_line(item))}</i>\n{snippet}"
 
 
-class TelegramNotifier(Notifier):
+class TelegramNotifier(Notifier[TelegramNotifierConfig]):
     channel = "telegram"
 
     def send(self, message: Message) -> None:

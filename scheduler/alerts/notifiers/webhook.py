@@ -14,8 +14,9 @@ import json
 import time
 from typing import Any
 
+from crawler.config.alerts import WebhookNotifierConfig
 from scheduler.alerts.message import Message, format_kst
-from scheduler.alerts.notifiers.base import Notifier
+from scheduler.alerts.notifiers.base import UrlNotifier
 from scheduler.alerts.notifiers.http import post_json
 from scheduler.alerts.render import text_body
 
@@ -54,7 +55,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-class WebhookNotifier(Notifier):
+class WebhookNotifier(UrlNotifier[WebhookNotifierConfig]):
     channel = "webhook"
     idempotent = True
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from crawler.query.syntax import parse_watch_query
 from scheduler.alerts.snippet import cut_snippet, terms_pattern, watch_terms
 
 
 def test_terms_are_the_positive_words_and_phrases() -> None:
-    assert watch_terms('대구 ("City Brain" OR 알리바바) -광고 kind:blog') == [
+    assert watch_terms(parse_watch_query('대구 ("City Brain" OR 알리바바) -광고 kind:blog')) == [
         "대구",
         "City Brain",
         "알리바바",
@@ -15,7 +16,9 @@ def test_terms_are_the_positive_words_and_phrases() -> None:
 
 def test_snippet_marks_every_occurrence_with_particles_attached() -> None:
     text = "권영진 대구시장이 항저우를 찾았다. 알리바바의 city  brain 을 보고 대구에 돌아왔다."
-    snippet = cut_snippet(text, terms_pattern(watch_terms('대구 "City Brain" 알리바바')))
+    snippet = cut_snippet(
+        text, terms_pattern(watch_terms(parse_watch_query('대구 "City Brain" 알리바바')))
+    )
     assert [t for t, hit in snippet if hit] == ["대구", "알리바바", "city brain", "대구"]
     assert "".join(t for t, _ in snippet) == " ".join(text.split())  # one line per message
 

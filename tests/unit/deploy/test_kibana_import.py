@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from scheduler.kibana import DEFAULT_FILES, KibanaAuth, KibanaError, import_saved_objects
+from scheduler.cli.kibana import DEFAULT_FILES, KibanaAuth, KibanaError, import_saved_objects
 from tests.unit.deploy.saved_objects_server import SavedObjectsServer
 
 KIBANA_FILE = DEFAULT_FILES["kibana"]

@@ -14,7 +14,7 @@ from crawler.extraction.dates import (
     parse_date,
     parse_standalone_relative,
 )
-from crawler.models import SEOUL
+from crawler.vocabulary import SEOUL
 
 # Fetched the afternoon after the seed article (2018-12-19 15:27 KST) was posted.
 FETCHED = "2018-12-20T12:00:00+09:00"

@@ -13,12 +13,12 @@ from scrapy.utils.test import get_crawler
 
 from crawler.config import Config, SearchSource
 from crawler.context import CrawlContext
-from crawler.dedup import StoryIndex
-from crawler.portals import build_request
-from crawler.seen import SeenStore
+from crawler.extraction.urls import canonicalize_url
+from crawler.spiders.portals import build_request
 from crawler.spiders.search import SearchSpider
+from crawler.state.seen import SeenStore
+from crawler.state.stories import StoryIndex
 from crawler.tagging import Tagger
-from crawler.urls import canonicalize_url
 
 PORTALS = Path(__file__).resolve().parents[2] / "fixtures" / "portals"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.models import SEOUL, Article
+from crawler.models import Article
+from crawler.vocabulary import SEOUL
 from tests.conftest import SEED_FILE
 
 SEED_TITLE = "권영진 대구시장 한국전자통신연구원 중국 항저우 알리바바 본사 방문"

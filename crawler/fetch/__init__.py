@@ -1,0 +1,2 @@
+"""Fetching pages safely: the SSRF guard, robots.txt, Scrapy downloader middlewares,
+and one-off fetches for `doctor` and `test-url`."""
