@@ -24,12 +24,11 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 from twisted.python.failure import Failure
 
-from crawler.config import CrawlConfig
 from crawler.context import CrawlContext
-from crawler.extraction import ExtractionError, normalize_article, page_to_article
 from crawler.extraction.urls import canonicalize_url
 from crawler.items import PageItem
 from crawler.models import Article
+from crawler.processing import WorkerLostError, kept_as_relevant
 from crawler.state.sqlite import is_disk_full
 
 log = logging.getLogger(__name__)
@@ -78,38 +77,48 @@ class _Pipeline:
 
 
 class ExtractPipeline(_Pipeline):
-    """PageItem → Article (pure extraction, then the normalization `newswatch extract` shares)."""
+    """PageItem → tagged Article: extraction, normalization and tagging (crawler.processing).
 
-    def process_item(self, item: Any) -> Article:
+    They run in the crawl's worker pool when it has one, so the reactor keeps
+    fetching meanwhile; a page whose worker died on every attempt is counted
+    (`errors/worker_lost`), not marked seen, and fetched again by the next crawl.
+    """
+
+    async def process_item(self, item: Any) -> Article:
         if not isinstance(item, PageItem):
             return item  # type: ignore[no-any-return]
+        assert self.context.pages is not None  # CrawlContext sets it
         try:
-            article = page_to_article(
-                item.body,
-                item.url,
-                fetched=item.fetched,
-                headers=item.headers,
-                source=item.source,
-                content_mode=item.content_mode,
-            )
-        except ExtractionError as exc:
-            self.inc("errors/extraction")
-            log.warning("cannot extract %s: %s", item.url, exc)
+            outcome = await self.context.pages.process(item, on_retry=self.count_retry)
+        except WorkerLostError as exc:
+            self.inc("errors/worker_lost")
+            log.error("%s; not indexed now, the next crawl fetches it again", exc)
             raise DropItem(str(exc)) from None
-        if "frame_only" in article.quality:
-            raise self.drop("frame_only", item.url)
-        if "no_text" in article.quality:
-            raise self.drop("no_text", item.url)
+        if outcome.error is not None:
+            self.inc("errors/extraction")
+            log.warning("cannot extract %s: %s", item.url, outcome.error)
+            raise DropItem(outcome.error)
+        if outcome.skipped is not None or outcome.article is None:
+            raise self.drop(outcome.skipped or "no_article", item.url)
         self.inc("extracted")
-        return normalize_article(article, item.hints, kind=item.kind)
+        if outcome.signature is not None:
+            self.context.signatures[outcome.article.id] = outcome.signature
+        return outcome.article
+
+    def count_retry(self) -> None:
+        self.inc("pool/retried")
 
 
 class TagPipeline(_Pipeline):
-    """Topics, entities and diplomacy facts; articles below the threshold are counted, not kept."""
+    """The relevance gate: articles below the threshold are counted and marked seen, not kept.
+
+    The tags themselves were computed with the extraction (ExtractPipeline).
+    """
 
     def process_item(self, item: Any) -> Article:
-        article = self.context.tagger.tag(item)
+        article: Article = item
         if not kept_as_relevant(self.context.config.crawl, article):
+            self.context.signatures.pop(article.id, None)
             self.inc("irrelevant")
             if not self.context.dry_run:
                 # Remembered so the next feed poll does not fetch it again; a page
@@ -123,11 +132,6 @@ class TagPipeline(_Pipeline):
         return article
 
 
-def kept_as_relevant(crawl: CrawlConfig, article: Article) -> bool:
-    """Whether the tag stage keeps a tagged article (`newswatch test-url` asks it too)."""
-    return article.relevance >= crawl.min_relevance or crawl.index_irrelevant
-
-
 class DedupPipeline(_Pipeline):
     """Unchanged re-fetches are dropped; copies of one story share its story_id.
 
@@ -137,11 +141,12 @@ class DedupPipeline(_Pipeline):
 
     def process_item(self, item: Any) -> Article:
         article: Article = item
+        signed = self.context.signatures.pop(article.id, None)
         known = self.context.seen.get(article.canonical_url)
         if known is not None and known.content_hash == article.content_hash:
             raise self.drop("unchanged", article.canonical_url)
         try:
-            assignment = self.context.stories.assign(article)
+            assignment = self.context.stories.assign(article, signed)
         except STATE_ERRORS as exc:
             raise self.state_failed(exc, article.url, self.context.stories.path) from None
         if assignment.story_id != article.id:
@@ -252,7 +257,7 @@ class IndexPipeline(_Pipeline):
 STATE_ERRORS = (sqlite3.Error, OSError)
 # Error kinds after which an article is neither indexed, spooled nor marked seen:
 # it has to be fetched again by the next crawl.
-NOT_RECORDED = ("disk_full", "local_state", "index_send", "item:")
+NOT_RECORDED = ("disk_full", "local_state", "index_send", "worker_lost", "item:")
 
 
 def articles_not_recorded(stats: StatsCollector) -> int:

@@ -26,6 +26,7 @@ from crawler.engine.indexer import BufferedIndexer
 from crawler.engine.spool import Spool
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
+from crawler.processing import open_processor
 from crawler.reporting.summary import CrawlSummary, SourceOutcome, SourceStatus, accumulate_stats
 from crawler.scale.role import CrawlRole, open_frontier
 from crawler.scale.seen import open_seen_store
@@ -93,9 +94,10 @@ def open_context(
         indexer = BufferedIndexer(store, spool, batch_size=sys.maxsize)
         # What an earlier run could not index goes first, so newer copies win.
         indexer.replay_spool()
+    tagger = Tagger.from_config(config)
     context = CrawlContext(
         config=config,
-        tagger=Tagger.from_config(config),
+        tagger=tagger,
         seen=open_seen_store(config, state / "seen.sqlite"),
         # A dry run assigns stories in a throwaway local copy: it changes no state.
         stories=(
@@ -107,6 +109,7 @@ def open_context(
         spool=spool,
         dry_run=dry_run,
         frontier=frontier,
+        pages=open_processor(config, tagger),
     )
     return context, store
 

@@ -22,6 +22,9 @@ class CrawlConfig(Strict):
     download_timeout: float = Field(default=30.0, gt=0)
     # 10 MB: the largest real Korean article pages we have seen are ~2 MB with inline scripts.
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Processes that extract and tag pages while the crawl's own process fetches
+    # (crawler/processing/). None: one per core; 0 or 1: in the crawl's process.
+    extract_workers: int | None = Field(default=None, ge=0, le=64)
 
     # --- the scheduler service, `newswatch run` (scheduler/service/); durations in seconds ---
     # Crawls running at once across all sources. Each is a child process of ~150 MB

@@ -40,7 +40,7 @@ from crawler.context import CrawlContext
 from crawler.extraction.urls import canonicalize_url
 from crawler.logformatter import quiet_repeated_errors
 from crawler.models import Article
-from crawler.pipelines import kept_as_relevant
+from crawler.processing import kept_as_relevant
 from crawler.reporting.failures import FAILURES_STAT
 from crawler.settings import ITEM_PIPELINES, scrapy_settings
 from crawler.spiders import SPIDERS, SourceSpider

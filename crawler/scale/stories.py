@@ -42,6 +42,7 @@ from crawler.state.stories import (
     StoryAssignment,
     StoryIndex,
     StoryIndexError,
+    TextSignature,
     _sort_key,
     minhash_template,
     text_signature,
@@ -56,7 +57,7 @@ LOCK_POLL_S = 0.002
 class StoryAssigner(Protocol):
     path: Path
 
-    def assign(self, article: Article) -> StoryAssignment: ...
+    def assign(self, article: Article, signed: TextSignature | None = None) -> StoryAssignment: ...
     def close(self) -> None: ...
 
 
@@ -89,12 +90,21 @@ class RedisStoryIndex:
         self._template = minhash_template(num_perm)
         self._lock = Lease(server, f"{self.key}:lock", uuid.uuid4().hex, LOCK_TTL_S)
 
-    def assign(self, article: Article) -> StoryAssignment:
+    def assign(self, article: Article, signed: TextSignature | None = None) -> StoryAssignment:
+        """The article's story; `signed`: its signature made ahead in a pool worker."""
         doc_id = article.id
         known = self._known(doc_id)
         if known is not None:
             return known
-        signature = text_signature(article.text, self._template)
+        width = len(self._template.hashvalues)
+        if (
+            signed is not None
+            and signed.content_hash == article.content_hash
+            and (signed.values is None or len(signed.values) == width)
+        ):
+            signature = signed.values
+        else:
+            signature = text_signature(article.text, self._template)
         sort_key = _sort_key(article)
         self._acquire()
         try:

@@ -22,6 +22,7 @@ as demoted so the indexer can set its `is_original` to false.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zlib
@@ -103,6 +104,27 @@ CREATE TABLE IF NOT EXISTS stories (
 """
 
 
+@dataclass(frozen=True, slots=True)
+class TextSignature:
+    """An article's MinHash values made ahead of `StoryIndex.assign` (in a pool worker).
+
+    `values` is None for a text too short to compare; `content_hash` ties the values
+    to the article they were made from.
+    """
+
+    content_hash: str
+    values: np.ndarray | None
+
+
+def sign_article(article: Article, num_perm: int = DEFAULT_NUM_PERM) -> TextSignature:
+    return TextSignature(article.content_hash, text_signature(article.text, _template(num_perm)))
+
+
+@functools.cache
+def _template(num_perm: int) -> MinHash:
+    return minhash_template(num_perm)
+
+
 class StoryIndexError(Exception):
     """The story index file cannot be used as asked; the message names the file."""
 
@@ -145,13 +167,14 @@ class StoryIndex(Closing):
         )
         self._catch_up()
 
-    def assign(self, article: Article) -> StoryAssignment:
+    def assign(self, article: Article, signed: TextSignature | None = None) -> StoryAssignment:
+        """The article's story; `signed`: its signature made ahead (see sign_article)."""
         doc_id = article.id
         # A re-crawl is answered before any hashing; checked again below, under the lock.
         known = self._known(doc_id)
         if known is not None:
             return known
-        signature = text_signature(article.text, self._template)
+        signature = self._signature(article, signed)
         sort_key = _sort_key(article)
         with immediate_transaction(self._db):
             known = self._known(doc_id)
@@ -163,6 +186,15 @@ class StoryIndex(Closing):
         if signature is not None:
             self._index_signature(doc_id, signature)
         return assignment
+
+    def _signature(self, article: Article, signed: TextSignature | None) -> np.ndarray | None:
+        if (
+            signed is not None
+            and signed.content_hash == article.content_hash
+            and (signed.values is None or len(signed.values) == self.num_perm)
+        ):
+            return signed.values
+        return text_signature(article.text, self._template)
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM members").fetchone()[0])

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from tests.e2e.service_process import ServiceProcess
 
 NEWSWATCH = [sys.executable, "-m", "scheduler.cli"]
+# `crawl.extract_workers` for every config the e2e tests write, when set: the suite
+# runs once with the default (a pool of one worker per core) and once with 1 (in the
+# crawl's process). tests/e2e/test_crawl_pool.py sets a pool of 2 itself.
+EXTRACT_WORKERS_ENV = "NEWSWATCH_TEST_EXTRACT_WORKERS"
 # A crawl of the fixture site takes 2-5 s; 120 s means something hangs.
 COMMAND_TIMEOUT_SECONDS = 120
 
@@ -49,6 +53,8 @@ class Workspace:
             "sources": sources,
         }
         config.update(extra)
+        if os.environ.get(EXTRACT_WORKERS_ENV):
+            config["crawl"].setdefault("extract_workers", int(os.environ[EXTRACT_WORKERS_ENV]))
         self.config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         return self.config_path
 

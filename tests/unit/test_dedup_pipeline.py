@@ -30,7 +30,7 @@ def undated(text: str, fetched: datetime) -> Article:
 
 def test_a_changed_undated_page_keeps_the_time_it_was_first_seen(tmp_path: Path) -> None:
     with SeenStore(tmp_path / "seen.sqlite") as seen, StoryIndex(tmp_path / "s.sqlite") as stories:
-        context: Any = SimpleNamespace(seen=seen, stories=stories, indexer=None)
+        context: Any = SimpleNamespace(seen=seen, stories=stories, indexer=None, signatures={})
         stats: Any = Stats()
         pipeline = DedupPipeline(context, stats)
         first = pipeline.process_item(undated("첫 판", FIRST_FETCH))

@@ -70,10 +70,10 @@ class EmailNotifier(Notifier[EmailNotifierConfig]):
 
     def send(self, message: Message) -> str:
         settings = self.settings
-        self.deliver(build_email(message, settings.sender or "", list(settings.to)))
+        return self.deliver(build_email(message, settings.sender or "", list(settings.to)))
 
-    def deliver(self, mail: EmailMessage) -> None:
-        """Send a finished e-mail (an alert, or a briefing with its attachments)."""
+    def deliver(self, mail: EmailMessage) -> str:
+        """Send a finished e-mail (an alert, or a briefing with its attachments); the reply."""
         settings = self.settings
         try:
             with _AnsweringSMTP(

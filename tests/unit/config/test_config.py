@@ -172,7 +172,8 @@ def test_an_unknown_key_names_the_source_and_the_closest_key() -> None:
         ),
         (
             {"bogus": 1},
-            "bogus: unknown key; valid keys: briefings, crawl, gazetteer, notifiers, scale, search,",
+            "bogus: unknown key; valid keys: briefings, crawl, gazetteer, notifiers, scale,"
+            " search,",
         ),
     ],
 )

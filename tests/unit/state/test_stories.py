@@ -13,9 +13,11 @@ from crawler.state.stories import (
     SIGNATURE_CHARS,
     StoryIndex,
     StoryIndexError,
+    TextSignature,
     minhash_template,
     normalize_text,
     shingles,
+    sign_article,
     text_signature,
 )
 from crawler.vocabulary import ArticleKind, ContentMode
@@ -308,3 +310,20 @@ def test_a_700_000_character_text_is_signed_from_its_prefix_in_bounded_memory() 
     assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"  # 714 MiB without the cap
     prefix = text_signature(text[: SIGNATURE_CHARS + 1000], template)
     assert signature is not None and prefix is not None and (signature == prefix).all()
+
+
+def test_a_signature_made_ahead_decides_as_the_index_would(
+    index: StoryIndex, original: Article
+) -> None:
+    """A pool worker signs the text (crawler.processing); the crawl process assigns."""
+    copy = syndicated_copy(original)
+    assert index.assign(original, sign_article(original)).story_id == original.id
+    assert index.assign(copy, sign_article(copy)).story_id == original.id
+
+
+def test_a_signature_of_another_text_is_not_used(index: StoryIndex, original: Article) -> None:
+    index.assign(original)
+    other = article("https://example.kr/other", OTHER_REPORT_SAME_VISIT, None)
+    # The original's signature, labelled for another text: the index signs `other` itself.
+    stale = TextSignature("not-the-content-hash", sign_article(original).values)
+    assert index.assign(other, stale).story_id == other.id
