@@ -152,8 +152,13 @@ def pool_size(config: Config) -> int:
 
 
 def open_processor(config: Config, tagger: Tagger) -> PageProcessor:
-    """The pool of `crawl.extract_workers` processes, or in-process for 0 or 1."""
+    """The pool of `crawl.extract_workers` processes, or in-process for 0 or 1.
+
+    With the shared Redis frontier on, pages are processed in-process: there the
+    crawl workers are the unit of parallelism, and a worker killed with its pool
+    left the frontier's leases waiting on pool children (tests/e2e/test_scale_frontier).
+    """
     size = pool_size(config)
-    if size <= 1:
+    if size <= 1 or config.scale.enabled:
         return InlineProcessor(tagger, config.crawl)
     return PagePool(config, size)
