@@ -46,7 +46,9 @@ SLOW_PAGE_SECONDS = 30.0
 # body. Far above any `crawl.max_page_bytes` a test sets (1 MB), and above the
 # crawler's whole resident size, so inflating it would show in the process's
 # peak memory. Built once per test session (~1.5 s of zlib).
-BOMB_INFLATED_BYTES = 256 * 1024 * 1024
+# 512 MB: well above a crawl's own peak with its extraction pool (~260 MB), so a peak
+# below it shows the bomb was refused, not inflated.
+BOMB_INFLATED_BYTES = 512 * 1024 * 1024
 
 # Fault pages (paths on the fixture site).
 MISSING_PATH = "/news/deleted.html"  # 404

@@ -240,7 +240,7 @@ def test_a_faulty_site_is_crawled_and_only_its_articles_are_indexed(
     # Nothing outside the site: the server on 127.0.0.2 was never reached.
     assert outside.requests() == []
 
-    # The bomb was refused after ~1 MB of inflating, not inflated to 256 MB: the whole
+    # The bomb was refused after ~1 MB of inflating, not inflated to 512 MB: the whole
     # crawl's peak memory stays below the bomb's inflated size.
     assert len(gzip_bomb()) < MAX_PAGE_BYTES < BOMB_INFLATED_BYTES
     assert peak_rss < BOMB_INFLATED_BYTES, f"peak RSS {peak_rss / 2**20:.0f} MiB"
