@@ -17,7 +17,7 @@ START_TIMEOUT = 10.0
 
 
 class RedisMissing(RuntimeError):
-    pass
+    """redis-server is not installed or did not start; the message says which."""
 
 
 def free_port() -> int:
